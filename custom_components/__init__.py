@@ -1,0 +1,1 @@
+"""Custom integrations package (lets tests import the integration before Home Assistant starts)."""

@@ -1,0 +1,31 @@
+"""The mining_fleet integration: Bitaxe miners (and more kinds to come) in Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+
+from .coordinator import BitaxeCoordinator, MiningFleetConfigEntry
+
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: MiningFleetConfigEntry) -> bool:
+    """Connect to the miner, then set up its entities."""
+    coordinator = BitaxeCoordinator(hass, entry)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: MiningFleetConfigEntry) -> bool:
+    """Unload the miner's entities."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

@@ -1,0 +1,180 @@
+"""Async client for the AxeOS HTTP API of Bitaxe miners (ESP-Miner firmware 2.0 – 2.15+)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import aiohttp
+
+from .axeos_models import AsicInfo, PoolSettings, SystemInfo
+from .errors import (
+    ApiBadRequestError,
+    ApiConnectionError,
+    ApiNotLocalError,
+    ApiResponseError,
+    ApiTimeoutError,
+)
+
+DEFAULT_TIMEOUT = 10.0
+
+
+class AxeOSClient:
+    """Talk to one Bitaxe; the aiohttp session is owned by the caller."""
+
+    def __init__(
+        self, host: str, session: aiohttp.ClientSession, *, timeout: float = DEFAULT_TIMEOUT
+    ) -> None:
+        """Remember where the miner is; host may carry a port ("10.0.0.5:8080")."""
+        self.host = host
+        self._session = session
+        self._timeout = timeout
+
+    @property
+    def base_url(self) -> str:
+        """Return the miner's base URL (also its web UI)."""
+        return f"http://{self.host}"
+
+    async def _request(self, method: str, path: str, body: Any = None) -> str | None:
+        """Send one request and return the body text, or None on 404; map every failure."""
+        url = f"{self.base_url}{path}"
+        try:
+            async with asyncio.timeout(self._timeout):
+                # No Origin header: AxeOS answers 401 to a non-local Origin.
+                async with self._session.request(method, url, json=body) as response:
+                    text = await response.text()
+        except TimeoutError as err:
+            raise ApiTimeoutError(f"{self.host} did not answer {path} in {self._timeout} s") from err
+        except (aiohttp.ClientError, OSError) as err:
+            raise ApiConnectionError(f"cannot reach {self.host}: {err}") from err
+        return self._check_status(response.status, path, text)
+
+    def _check_status(self, status: int, path: str, text: str) -> str | None:
+        """Translate an HTTP status into the exception tree."""
+        if status == 401:
+            raise ApiNotLocalError(f"{self.host} refuses non-local clients (HTTP 401 on {path})")
+        if status == 400:
+            raise ApiBadRequestError(f"{self.host} rejected the values for {path}: {text[:200]}")
+        if status == 404:
+            return None
+        if status >= 300:
+            raise ApiResponseError(f"{self.host} answered HTTP {status} on {path}")
+        return text
+
+    async def _get_json(self, path: str) -> Any:
+        """GET a JSON document; None when the firmware lacks the endpoint."""
+        text = await self._request("GET", path)
+        if text is None:
+            return None
+        try:
+            return json.loads(text)
+        except ValueError as err:
+            raise ApiResponseError(f"{self.host} sent malformed JSON on {path}") from err
+
+    async def _post(self, path: str) -> None:
+        """POST an action; a 404 means this firmware does not have it."""
+        if await self._request("POST", path) is None:
+            raise ApiResponseError(f"{self.host} firmware does not support {path}")
+
+    async def info(self) -> SystemInfo:
+        """Read telemetry and configuration."""
+        data = await self._get_json("/api/system/info")
+        if data is None:
+            raise ApiResponseError(f"{self.host} has no /api/system/info: is it a Bitaxe?")
+        return SystemInfo.from_dict(data)
+
+    async def asic(self) -> AsicInfo | None:
+        """Read the model's frequency/voltage options; None before firmware 2.7."""
+        data = await self._get_json("/api/system/asic")
+        return None if data is None else AsicInfo.from_dict(data)
+
+    async def update_settings(self, settings: dict[str, Any]) -> None:
+        """PATCH settings; the caller must already have validated every value."""
+        if await self._request("PATCH", "/api/system", settings) is None:
+            raise ApiResponseError(f"{self.host} does not accept settings over the API")
+
+    async def set_core_voltage(self, millivolts: int) -> None:
+        """Set the ASIC core voltage (applies live)."""
+        await self.update_settings({"coreVoltage": int(millivolts)})
+
+    async def set_frequency(self, megahertz: int) -> None:
+        """Set the ASIC frequency (applies live)."""
+        await self.update_settings({"frequency": int(megahertz)})
+
+    async def set_fan_speed(self, percent: int) -> None:
+        """Switch to manual fan control at a fixed duty."""
+        # manualFanSpeed is 2.11+; fanspeed is the same setting on ≤2.10 and ignored later.
+        await self.update_settings(
+            {"autofanspeed": 0, "manualFanSpeed": int(percent), "fanspeed": int(percent)}
+        )
+
+    async def set_auto_fan(self, enabled: bool) -> None:
+        """Turn automatic fan control on or off."""
+        await self.update_settings({"autofanspeed": 1 if enabled else 0})
+
+    async def set_temperature_target(self, celsius: int) -> None:
+        """Set the automatic fan controller's target temperature."""
+        await self.update_settings({"temptarget": int(celsius)})
+
+    async def clear_overheat(self) -> None:
+        """Clear the firmware's overheat lock-out."""
+        await self.update_settings({"overheat_mode": 0})
+
+    async def set_pools(
+        self, primary: PoolSettings, fallback: PoolSettings | None, *, pool_slots: bool
+    ) -> None:
+        """Write pools in the firmware's form; a restart is needed before they take effect."""
+        await self.update_settings(pool_settings_body(primary, fallback, pool_slots=pool_slots))
+
+    async def restart(self) -> None:
+        """Reboot the miner; it replies first and goes away about a second later."""
+        await self._post("/api/system/restart")
+
+    async def identify(self) -> None:
+        """Make the miner show itself (2.12+)."""
+        await self._post("/api/system/identify")
+
+    async def pause(self) -> None:
+        """Pause hashing (2.14+)."""
+        await self._post("/api/system/pause")
+
+    async def resume(self) -> None:
+        """Resume hashing (2.14+)."""
+        await self._post("/api/system/resume")
+
+
+def pool_settings_body(
+    primary: PoolSettings, fallback: PoolSettings | None, *, pool_slots: bool
+) -> dict[str, Any]:
+    """Build the PATCH body for pools: top-level keys (≤2.14) or pool slots (2.15+)."""
+    if pool_slots:
+        slots = [primary] + ([fallback] if fallback else [])
+        return {
+            "pools": [
+                {
+                    "id": index,
+                    "stratumURL": pool.url,
+                    "stratumPort": pool.port,
+                    "stratumUser": pool.user,
+                    "stratumPassword": pool.password,
+                }
+                for index, pool in enumerate(slots)
+            ],
+            "primaryPoolIndex": 0,
+            "secondaryPoolIndex": 1 if fallback else 0,
+        }
+    body: dict[str, Any] = {
+        "stratumURL": primary.url,
+        "stratumPort": primary.port,
+        "stratumUser": primary.user,
+        "stratumPassword": primary.password,
+    }
+    if fallback:
+        body |= {
+            "fallbackStratumURL": fallback.url,
+            "fallbackStratumPort": fallback.port,
+            "fallbackStratumUser": fallback.user,
+            "fallbackStratumPassword": fallback.password,
+        }
+    return body

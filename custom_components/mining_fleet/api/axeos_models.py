@@ -1,0 +1,252 @@
+"""Typed, defensively parsed models of AxeOS (Bitaxe ESP-Miner) replies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+import re
+from typing import Any
+
+from .errors import ApiResponseError
+
+_SI_SUFFIX = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
+_DIFF_PATTERN = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKMGTPE]?)\s*$")
+
+
+def parse_difficulty(value: Any) -> float | None:
+    """Parse a best-difficulty value: a number (2.11+) or a string like "4.29G" (≤2.10)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str) and (match := _DIFF_PATTERN.match(value)):
+        return float(match.group(1)) * _SI_SUFFIX[match.group(2)]
+    return None
+
+
+def parse_version(text: str | None) -> tuple[int, ...]:
+    """Turn a firmware version like "v2.12.1-rc" into (2, 12, 1); unknown becomes ()."""
+    if not text:
+        return ()
+    return tuple(int(part) for part in re.findall(r"\d+", text.split("-")[0])[:3])
+
+
+def _number(data: Mapping[str, Any], key: str) -> float | None:
+    """Return a numeric field as float, or None when missing or not a number."""
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _temperature(data: Mapping[str, Any], key: str) -> float | None:
+    """Return a temperature; AxeOS reports -1 (and 0 for vrTemp without TPS546) when absent."""
+    value = _number(data, key)
+    return value if value is not None and value > 0 else None
+
+
+def _text(data: Mapping[str, Any], key: str) -> str | None:
+    """Return a non-empty string field, or None."""
+    value = data.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _flag(data: Mapping[str, Any], key: str) -> bool | None:
+    """Return a 0/1 or boolean field as bool, or None when missing."""
+    value = data.get(key)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class StratumPool:
+    """One configured stratum pool (password never kept)."""
+
+    url: str
+    port: int
+    user: str
+
+    @property
+    def address(self) -> str:
+        """Return host:port as shown to users."""
+        return f"{self.url}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class PoolSettings:
+    """A pool to write to the miner; the password is sent, never read back."""
+
+    url: str
+    port: int
+    user: str
+    password: str = "x"
+
+
+def _pool(url: Any, port: Any, user: Any) -> StratumPool | None:
+    """Build a pool from loose fields, or None when the URL is missing."""
+    if not isinstance(url, str) or not url:
+        return None
+    port_number = int(port) if isinstance(port, int | float) and not isinstance(port, bool) else 0
+    return StratumPool(url=url, port=port_number, user=user if isinstance(user, str) else "")
+
+
+@dataclass(frozen=True, slots=True)
+class SystemInfo:
+    """The parts of GET /api/system/info the integration uses."""
+
+    mac_address: str | None
+    hostname: str | None
+    firmware: str | None
+    web_version: str | None
+    asic_model: str | None
+    board_version: str | None
+    hashrate: float | None
+    hashrate_1m: float | None
+    hashrate_10m: float | None
+    hashrate_1h: float | None
+    expected_hashrate: float | None
+    error_percentage: float | None
+    power: float | None
+    input_voltage: float | None
+    asic_temperature: float | None
+    asic_temperature_2: float | None
+    vr_temperature: float | None
+    core_voltage: float | None
+    core_voltage_actual: float | None
+    frequency: float | None
+    fan_duty: float | None
+    fan_rpm: float | None
+    fan2_rpm: float | None
+    auto_fan: bool | None
+    manual_fan_speed: float | None
+    temperature_target: float | None
+    shares_accepted: float | None
+    shares_rejected: float | None
+    best_difficulty: float | None
+    best_session_difficulty: float | None
+    uptime_seconds: float | None
+    wifi_rssi: float | None
+    overheat: bool | None
+    mining_paused: bool | None
+    fault: str | None
+    primary_pool: StratumPool | None
+    fallback_pool: StratumPool | None
+    using_fallback: bool
+    has_pool_slots: bool
+    raw: Mapping[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def version(self) -> tuple[int, ...]:
+        """Return the parsed firmware version."""
+        return parse_version(self.firmware)
+
+    @property
+    def supports_pause(self) -> bool:
+        """Return True when the firmware has pause/resume (2.14+)."""
+        return self.mining_paused is not None
+
+    @property
+    def active_pool(self) -> StratumPool | None:
+        """Return the pool the miner is hashing on now."""
+        return self.fallback_pool if self.using_fallback else self.primary_pool
+
+    @property
+    def efficiency(self) -> float | None:
+        """Return J/TH computed from power (W) and hashrate (GH/s)."""
+        if self.power is None or not self.hashrate or self.hashrate <= 0:
+            return None
+        return self.power / (self.hashrate / 1000)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SystemInfo:
+        """Parse an info reply, tolerating every firmware's missing or renamed keys."""
+        if not isinstance(data, Mapping):
+            raise ApiResponseError(f"system info is not a JSON object: {type(data).__name__}")
+        return cls(
+            mac_address=_text(data, "macAddr"),
+            hostname=_text(data, "hostname"),
+            firmware=_text(data, "version"),
+            web_version=_text(data, "axeOSVersion"),
+            asic_model=_text(data, "ASICModel"),
+            board_version=_text(data, "boardVersion"),
+            hashrate=_number(data, "hashRate"),
+            hashrate_1m=_number(data, "hashRate_1m"),
+            hashrate_10m=_number(data, "hashRate_10m"),
+            hashrate_1h=_number(data, "hashRate_1h"),
+            expected_hashrate=_number(data, "expectedHashrate"),
+            error_percentage=_number(data, "errorPercentage"),
+            power=_number(data, "power"),
+            input_voltage=_number(data, "voltage"),
+            asic_temperature=_temperature(data, "temp"),
+            asic_temperature_2=_temperature(data, "temp2"),
+            vr_temperature=_temperature(data, "vrTemp"),
+            core_voltage=_number(data, "coreVoltage"),
+            core_voltage_actual=_number(data, "coreVoltageActual"),
+            frequency=_number(data, "frequency"),
+            fan_duty=_number(data, "fanspeed") if "fanspeed" in data else _number(data, "fanSpeed"),
+            fan_rpm=_number(data, "fanrpm"),
+            fan2_rpm=_number(data, "fan2rpm"),
+            auto_fan=_flag(data, "autofanspeed"),
+            manual_fan_speed=_number(data, "manualFanSpeed"),
+            temperature_target=_number(data, "temptarget"),
+            shares_accepted=_number(data, "sharesAccepted"),
+            shares_rejected=_number(data, "sharesRejected"),
+            best_difficulty=parse_difficulty(data.get("bestDiff")),
+            best_session_difficulty=parse_difficulty(data.get("bestSessionDiff")),
+            uptime_seconds=_number(data, "uptimeSeconds"),
+            wifi_rssi=_number(data, "wifiRSSI"),
+            overheat=_flag(data, "overheat_mode"),
+            mining_paused=_flag(data, "miningPaused"),
+            fault=_text(data, "power_fault") or _text(data, "hardware_fault"),
+            primary_pool=_pool(data.get("stratumURL"), data.get("stratumPort"), data.get("stratumUser")),
+            fallback_pool=_pool(
+                data.get("fallbackStratumURL"),
+                data.get("fallbackStratumPort"),
+                data.get("fallbackStratumUser"),
+            ),
+            using_fallback=bool(_flag(data, "isUsingFallbackStratum")),
+            has_pool_slots=isinstance(data.get("pools"), list),
+            raw=dict(data),
+        )
+
+
+def _options(data: Mapping[str, Any], key: str) -> tuple[int, ...]:
+    """Return a sorted tuple of whole-number options from a list field."""
+    values = data.get(key)
+    if not isinstance(values, list):
+        return ()
+    return tuple(sorted({int(v) for v in values if isinstance(v, int | float) and v > 0}))
+
+
+@dataclass(frozen=True, slots=True)
+class AsicInfo:
+    """GET /api/system/asic: the model's safe frequency and core-voltage options."""
+
+    asic_model: str | None
+    device_model: str | None
+    asic_count: int | None
+    default_frequency: int | None
+    frequency_options: tuple[int, ...]
+    default_voltage: int | None
+    voltage_options: tuple[int, ...]
+
+    @classmethod
+    def from_dict(cls, data: Any) -> AsicInfo:
+        """Parse an asic reply; empty option lists mean the reply was unusable."""
+        if not isinstance(data, Mapping):
+            raise ApiResponseError(f"asic info is not a JSON object: {type(data).__name__}")
+        count = _number(data, "asicCount")
+        default_frequency = _number(data, "defaultFrequency")
+        default_voltage = _number(data, "defaultVoltage")
+        return cls(
+            asic_model=_text(data, "ASICModel"),
+            device_model=_text(data, "deviceModel"),
+            asic_count=int(count) if count is not None else None,
+            default_frequency=int(default_frequency) if default_frequency is not None else None,
+            frequency_options=_options(data, "frequencyOptions"),
+            default_voltage=int(default_voltage) if default_voltage is not None else None,
+            voltage_options=_options(data, "voltageOptions"),
+        )

@@ -1,0 +1,1 @@
+"""Home Assistant-free policy: safety limits, and later control rules."""

@@ -1,0 +1,105 @@
+"""Selects: core voltage and frequency, offering only the options safe for the miner's model."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from homeassistant.components.select import SelectEntity, SelectEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api.axeos import AxeOSClient
+from .api.axeos_models import SystemInfo
+from .const import DOMAIN
+from .coordinator import BitaxeCoordinator, MiningFleetConfigEntry
+from .entity import BitaxeEntity, device_action
+from .logic.bitaxe_limits import ModelLimits
+
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class BitaxeSelectDescription(SelectEntityDescription):
+    """A setting chosen from the model's list of safe values."""
+
+    unit: str
+    options_fn: Callable[[ModelLimits], tuple[int, ...]]
+    value_fn: Callable[[SystemInfo], float | None]
+    set_fn: Callable[[AxeOSClient, int], Awaitable[None]]
+
+
+BITAXE_SELECTS: tuple[BitaxeSelectDescription, ...] = (
+    BitaxeSelectDescription(
+        key="frequency_setting",
+        translation_key="frequency_setting",
+        entity_category=EntityCategory.CONFIG,
+        unit="MHz",
+        options_fn=lambda limits: limits.frequency_options,
+        value_fn=lambda info: info.frequency,
+        set_fn=lambda client, value: client.set_frequency(value),
+    ),
+    BitaxeSelectDescription(
+        key="core_voltage_setting",
+        translation_key="core_voltage_setting",
+        entity_category=EntityCategory.CONFIG,
+        unit="mV",
+        options_fn=lambda limits: limits.voltage_options,
+        value_fn=lambda info: info.core_voltage,
+        set_fn=lambda client, value: client.set_core_voltage(value),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: MiningFleetConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the selects when the miner's safe limits are known; never offer unknown ranges."""
+    coordinator = entry.runtime_data
+    if (limits := coordinator.limits) is None:
+        return
+    async_add_entities(
+        BitaxeSelect(coordinator, description, description.options_fn(limits))
+        for description in BITAXE_SELECTS
+    )
+
+
+class BitaxeSelect(BitaxeEntity, SelectEntity):
+    """Pick a frequency or core voltage from the safe options."""
+
+    entity_description: BitaxeSelectDescription
+
+    def __init__(
+        self,
+        coordinator: BitaxeCoordinator,
+        description: BitaxeSelectDescription,
+        values: tuple[int, ...],
+    ) -> None:
+        """Offer the values as "525 MHz"-style options."""
+        super().__init__(coordinator, description)
+        self._values = {f"{value} {description.unit}": value for value in values}
+        self._attr_options = list(self._values)
+
+    @property
+    def current_option(self) -> str | None:
+        """Return the option matching the miner's setting; unknown when it is off the list."""
+        value = self.entity_description.value_fn(self.coordinator.data.info)
+        if value is None:
+            return None
+        option = f"{round(value)} {self.entity_description.unit}"
+        return option if option in self._values else None
+
+    @device_action
+    async def async_select_option(self, option: str) -> None:
+        """Send the chosen value; anything off the safe list is refused before it is sent."""
+        if (value := self._values.get(option)) is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unsafe_option",
+                translation_placeholders={"option": option},
+            )
+        await self.entity_description.set_fn(self.coordinator.client, value)

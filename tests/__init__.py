@@ -1,0 +1,1 @@
+"""Tests for mining_fleet."""

@@ -1,0 +1,70 @@
+"""Shared fixtures: simulated Bitaxes on 127.0.0.1 and config entries that point at them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.mining_fleet.const import CONF_KIND, DOMAIN, KIND_BITAXE
+from homeassistant.const import CONF_HOST
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import format_mac
+from simulators.axeos import AxeOSSimulator
+
+type SimulatorFactory = Callable[..., Awaitable[AxeOSSimulator]]
+type MinerSetup = Callable[..., Awaitable[tuple[AxeOSSimulator, MockConfigEntry]]]
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load custom_components/mining_fleet."""
+
+
+@pytest.fixture
+async def start_simulator(socket_enabled: None) -> AsyncIterator[SimulatorFactory]:
+    """Start simulated Bitaxes on free loopback ports; stop them after the test."""
+    started: list[AxeOSSimulator] = []
+
+    async def _start(
+        firmware: str = "2.15", board: str | None = None, *, port: int = 0, **kwargs: Any
+    ) -> AxeOSSimulator:
+        kwargs.setdefault("seed", len(started))
+        kwargs.setdefault("restart_seconds", 0.5)
+        miner = AxeOSSimulator(firmware, board, **kwargs)
+        await miner.start(port)
+        started.append(miner)
+        return miner
+
+    yield _start
+    for miner in started:
+        await miner.stop()
+
+
+def miner_entry(miner: AxeOSSimulator) -> MockConfigEntry:
+    """Return a config entry for a simulated miner, as the config flow would create it."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=miner.state.hostname,
+        unique_id=format_mac(miner.mac),
+        data={CONF_KIND: KIND_BITAXE, CONF_HOST: miner.host},
+    )
+
+
+@pytest.fixture
+async def setup_miner(hass: HomeAssistant, start_simulator: SimulatorFactory) -> MinerSetup:
+    """Start a simulator and set up a config entry for it."""
+
+    async def _setup(firmware: str = "2.15", board: str | None = None, **kwargs: Any) -> tuple[
+        AxeOSSimulator, MockConfigEntry
+    ]:
+        miner = await start_simulator(firmware, board, **kwargs)
+        entry = miner_entry(miner)
+        entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        return miner, entry
+
+    return _setup
