@@ -29,6 +29,7 @@ class Fault(enum.StrEnum):
     MISSING_FIELDS = "missing_fields"
     NOT_LOCAL = "not_local"
     OFFLINE = "offline"
+    BAD_REQUEST = "bad_request"
 
 
 @dataclass(frozen=True)
@@ -459,6 +460,8 @@ class AxeOSSimulator:
             raise web.HTTPInternalServerError(text="Internal Server Error")
         if self.fault is Fault.NOT_LOCAL:
             raise web.HTTPUnauthorized(text="Unauthorized")
+        if self.fault is Fault.BAD_REQUEST and request.method != "GET":
+            raise web.HTTPBadRequest(text="Wrong API input")
         if self.fault is Fault.MALFORMED_JSON and request.method == "GET":
             return web.Response(text='{"power": 12.5, "hashRate": ', content_type="application/json")
         return await handler(request)

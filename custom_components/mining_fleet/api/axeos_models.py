@@ -39,6 +39,12 @@ def _number(data: Mapping[str, Any], key: str) -> float | None:
     return float(value)
 
 
+def _count(data: Mapping[str, Any], key: str) -> int | None:
+    """Return a counter field as int, or None when missing."""
+    value = _number(data, key)
+    return int(value) if value is not None else None
+
+
 def _temperature(data: Mapping[str, Any], key: str) -> float | None:
     """Return a temperature; AxeOS reports -1 (and 0 for vrTemp without TPS546) when absent."""
     value = _number(data, key)
@@ -123,11 +129,11 @@ class SystemInfo:
     auto_fan: bool | None
     manual_fan_speed: float | None
     temperature_target: float | None
-    shares_accepted: float | None
-    shares_rejected: float | None
+    shares_accepted: int | None
+    shares_rejected: int | None
     best_difficulty: float | None
     best_session_difficulty: float | None
-    uptime_seconds: float | None
+    uptime_seconds: int | None
     wifi_rssi: float | None
     overheat: bool | None
     mining_paused: bool | None
@@ -192,11 +198,11 @@ class SystemInfo:
             auto_fan=_flag(data, "autofanspeed"),
             manual_fan_speed=_number(data, "manualFanSpeed"),
             temperature_target=_number(data, "temptarget"),
-            shares_accepted=_number(data, "sharesAccepted"),
-            shares_rejected=_number(data, "sharesRejected"),
+            shares_accepted=_count(data, "sharesAccepted"),
+            shares_rejected=_count(data, "sharesRejected"),
             best_difficulty=parse_difficulty(data.get("bestDiff")),
             best_session_difficulty=parse_difficulty(data.get("bestSessionDiff")),
-            uptime_seconds=_number(data, "uptimeSeconds"),
+            uptime_seconds=_count(data, "uptimeSeconds"),
             wifi_rssi=_number(data, "wifiRSSI"),
             overheat=_flag(data, "overheat_mode"),
             mining_paused=_flag(data, "miningPaused"),
@@ -238,15 +244,12 @@ class AsicInfo:
         """Parse an asic reply; empty option lists mean the reply was unusable."""
         if not isinstance(data, Mapping):
             raise ApiResponseError(f"asic info is not a JSON object: {type(data).__name__}")
-        count = _number(data, "asicCount")
-        default_frequency = _number(data, "defaultFrequency")
-        default_voltage = _number(data, "defaultVoltage")
         return cls(
             asic_model=_text(data, "ASICModel"),
             device_model=_text(data, "deviceModel"),
-            asic_count=int(count) if count is not None else None,
-            default_frequency=int(default_frequency) if default_frequency is not None else None,
+            asic_count=_count(data, "asicCount"),
+            default_frequency=_count(data, "defaultFrequency"),
             frequency_options=_options(data, "frequencyOptions"),
-            default_voltage=int(default_voltage) if default_voltage is not None else None,
+            default_voltage=_count(data, "defaultVoltage"),
             voltage_options=_options(data, "voltageOptions"),
         )
