@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
+import contextlib
 from dataclasses import dataclass, field
 import enum
 import json
@@ -48,12 +48,39 @@ class Board:
 
 
 BOARDS = {
-    "gamma": Board("BM1370", "601", "Gamma", 2040, 1, (400, 490, 525, 550, 600, 625), 525,
-                   (1000, 1060, 1100, 1150, 1200, 1250), 1150),
-    "supra": Board("BM1368", "401", "Supra", 1276, 1, (400, 425, 450, 475, 490, 500, 525, 550, 575),
-                   490, (1100, 1150, 1166, 1200, 1250, 1300), 1166),
-    "ultra": Board("BM1366", "204", "Ultra", 894, 1, (400, 425, 450, 475, 485, 500, 525, 550, 575),
-                   485, (1100, 1150, 1200, 1250, 1300), 1200),
+    "gamma": Board(
+        "BM1370",
+        "601",
+        "Gamma",
+        2040,
+        1,
+        (400, 490, 525, 550, 600, 625),
+        525,
+        (1000, 1060, 1100, 1150, 1200, 1250),
+        1150,
+    ),
+    "supra": Board(
+        "BM1368",
+        "401",
+        "Supra",
+        1276,
+        1,
+        (400, 425, 450, 475, 490, 500, 525, 550, 575),
+        490,
+        (1100, 1150, 1166, 1200, 1250, 1300),
+        1166,
+    ),
+    "ultra": Board(
+        "BM1366",
+        "204",
+        "Ultra",
+        894,
+        1,
+        (400, 425, 450, 475, 485, 500, 525, 550, 575),
+        485,
+        (1100, 1150, 1200, 1250, 1300),
+        1200,
+    ),
 }
 # A typical board per firmware generation, so "--firmware X" alone gives a plausible miner.
 DEFAULT_BOARD = {(2, 9): "ultra", (2, 12): "supra", (2, 15): "gamma"}
@@ -127,10 +154,16 @@ class AxeOSSimulator:
             last_physics=now,
             hostname=f"bitaxe-{self.mac[-5:].replace(':', '').lower()}",
             pools=[
-                {"stratumURL": "public-pool.io", "stratumPort": 21496,
-                 "stratumUser": "bc1qexamplewalletaddress0000000000000000.bitaxe"},
-                {"stratumURL": "solo.ckpool.org", "stratumPort": 3333,
-                 "stratumUser": "bc1qexamplewalletaddress0000000000000000.backup"},
+                {
+                    "stratumURL": "public-pool.io",
+                    "stratumPort": 21496,
+                    "stratumUser": "bc1qexamplewalletaddress0000000000000000.bitaxe",
+                },
+                {
+                    "stratumURL": "solo.ckpool.org",
+                    "stratumPort": 3333,
+                    "stratumUser": "bc1qexamplewalletaddress0000000000000000.backup",
+                },
             ],
         )
         self._runner: web.AppRunner | None = None
@@ -329,21 +362,50 @@ class AxeOSSimulator:
         doc.pop("flipscreen", None)
         doc.pop("asicCount", None)
         doc |= {
-            "apEnabled": 0, "display": "SSD1306 (128x32)", "rotation": 0, "cpuUsage": 12,
-            "freeHeap": 180000, "freeHeapInternal": 90000, "freeHeapSpiram": 90000,
-            "minFreeHeap": 150000, "maxAllocHeap": 65000, "idfVersion": "v5.5.1",
-            "isPSRAMAvailable": 1, "nominalVoltage": 5, "overclockEnabled": 0, "useCustomWWW": 0,
-            "poolConnectionInfo": "IPv4 (TCP)", "poolDifficulty": 1000, "resetReason": "Power on",
-            "runningPartition": "ota_0", "ipv6": "", "displayTimeout": -1, "statsFrequency": 0,
-            "blockHeight": 925000, "scriptsig": "", "networkDifficulty": 1.5e14, "blockSignals": [],
-            "blockFound": 0, "coinbaseValueTotalSatoshis": 312500000, "coinbaseValueUserSatoshis": 0,
-            "statsLimit": 360, "partitions": [], "stratumProtocol": "SV1",
-            "stratumV2AuthorityPubkey": "", "stratumExtranonceSubscribe": False,
-            "stratumSuggestedDifficulty": 1000, "stratumTLS": False, "stratumCert": "",
-            "stratumDecodeCoinbase": False, "fallbackStratumExtranonceSubscribe": False,
-            "fallbackStratumSuggestedDifficulty": 1000, "fallbackStratumTLS": False,
-            "fallbackStratumCert": "", "fallbackStratumDecodeCoinbase": False,
-            "primaryPoolIndex": state.primary_pool, "secondaryPoolIndex": state.fallback_pool,
+            "apEnabled": 0,
+            "display": "SSD1306 (128x32)",
+            "rotation": 0,
+            "cpuUsage": 12,
+            "freeHeap": 180000,
+            "freeHeapInternal": 90000,
+            "freeHeapSpiram": 90000,
+            "minFreeHeap": 150000,
+            "maxAllocHeap": 65000,
+            "idfVersion": "v5.5.1",
+            "isPSRAMAvailable": 1,
+            "nominalVoltage": 5,
+            "overclockEnabled": 0,
+            "useCustomWWW": 0,
+            "poolConnectionInfo": "IPv4 (TCP)",
+            "poolDifficulty": 1000,
+            "resetReason": "Power on",
+            "runningPartition": "ota_0",
+            "ipv6": "",
+            "displayTimeout": -1,
+            "statsFrequency": 0,
+            "blockHeight": 925000,
+            "scriptsig": "",
+            "networkDifficulty": 1.5e14,
+            "blockSignals": [],
+            "blockFound": 0,
+            "coinbaseValueTotalSatoshis": 312500000,
+            "coinbaseValueUserSatoshis": 0,
+            "statsLimit": 360,
+            "partitions": [],
+            "stratumProtocol": "SV1",
+            "stratumV2AuthorityPubkey": "",
+            "stratumExtranonceSubscribe": False,
+            "stratumSuggestedDifficulty": 1000,
+            "stratumTLS": False,
+            "stratumCert": "",
+            "stratumDecodeCoinbase": False,
+            "fallbackStratumExtranonceSubscribe": False,
+            "fallbackStratumSuggestedDifficulty": 1000,
+            "fallbackStratumTLS": False,
+            "fallbackStratumCert": "",
+            "fallbackStratumDecodeCoinbase": False,
+            "primaryPoolIndex": state.primary_pool,
+            "secondaryPoolIndex": state.fallback_pool,
             "pools": [
                 {"id": index, **pool, "stratumPassword": "*****"} for index, pool in enumerate(state.pools)
             ],
@@ -357,17 +419,27 @@ class AxeOSSimulator:
         """Build /api/system/asic."""
         board = self.board
         return {
-            "ASICModel": board.asic_model, "deviceModel": board.device_model, "swarmColor": "purple",
-            "asicCount": board.asic_count, "defaultFrequency": board.default_frequency,
-            "frequencyOptions": list(board.frequency_options), "defaultVoltage": board.default_voltage,
+            "ASICModel": board.asic_model,
+            "deviceModel": board.device_model,
+            "swarmColor": "purple",
+            "asicCount": board.asic_count,
+            "defaultFrequency": board.default_frequency,
+            "frequencyOptions": list(board.frequency_options),
+            "defaultVoltage": board.default_voltage,
             "voltageOptions": list(board.voltage_options),
         }
 
     # --- settings ------------------------------------------------------------------
     _RANGES: dict[str, tuple[float, float]] = {
-        "coreVoltage": (1, 2000), "frequency": (1, 1000), "autofanspeed": (0, 1),
-        "manualfanspeed": (0, 100), "fanspeed": (0, 100), "minfanspeed": (0, 100),
-        "temptarget": (35, 66), "overheat_mode": (0, 0), "stratumport": (1, 65535),
+        "coreVoltage": (1, 2000),
+        "frequency": (1, 1000),
+        "autofanspeed": (0, 1),
+        "manualfanspeed": (0, 100),
+        "fanspeed": (0, 100),
+        "minfanspeed": (0, 100),
+        "temptarget": (35, 66),
+        "overheat_mode": (0, 0),
+        "stratumport": (1, 65535),
         "fallbackstratumport": (1, 65535),
     }
 
@@ -538,8 +610,17 @@ async def _main(args: argparse.Namespace) -> None:
     """Run simulators until interrupted."""
     miners = await serve([_parse_spec(spec) for spec in args.miners], args.port)
     for miner in miners:
-        print(json.dumps({"host": miner.host, "firmware": miner.firmware,
-                          "model": miner.board.device_model, "mac": miner.mac}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "host": miner.host,
+                    "firmware": miner.firmware,
+                    "model": miner.board.device_model,
+                    "mac": miner.mac,
+                }
+            ),
+            flush=True,
+        )
     await asyncio.Event().wait()
 
 
@@ -548,10 +629,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Simulated Bitaxe miners on 127.0.0.1")
     parser.add_argument("miners", nargs="*", default=["2.15"], help="firmware[:board] per miner")
     parser.add_argument("--port", type=int, default=0, help="first port (0 = any free port)")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_main(parser.parse_args()))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from homeassistant.const import CONF_HOST
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import format_mac
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.mining_fleet.const import CONF_KIND, DOMAIN, KIND_BITAXE
-from homeassistant.const import CONF_HOST
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.device_registry import format_mac
 from simulators.axeos import AxeOSSimulator
 
 type SimulatorFactory = Callable[..., Awaitable[AxeOSSimulator]]
@@ -57,9 +57,9 @@ def miner_entry(miner: AxeOSSimulator) -> MockConfigEntry:
 async def setup_miner(hass: HomeAssistant, start_simulator: SimulatorFactory) -> MinerSetup:
     """Start a simulator and set up a config entry for it."""
 
-    async def _setup(firmware: str = "2.15", board: str | None = None, **kwargs: Any) -> tuple[
-        AxeOSSimulator, MockConfigEntry
-    ]:
+    async def _setup(
+        firmware: str = "2.15", board: str | None = None, **kwargs: Any
+    ) -> tuple[AxeOSSimulator, MockConfigEntry]:
         miner = await start_simulator(firmware, board, **kwargs)
         entry = miner_entry(miner)
         entry.add_to_hass(hass)

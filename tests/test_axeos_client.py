@@ -166,7 +166,9 @@ async def test_restart_goes_away_and_resets_counters(
     assert info.uptime_seconds == 5
 
 
-async def test_identify_pause_resume(start_simulator: SimulatorFactory, session: aiohttp.ClientSession) -> None:
+async def test_identify_pause_resume(
+    start_simulator: SimulatorFactory, session: aiohttp.ClientSession
+) -> None:
     """Pause stops hashing; resume starts it; identify is acknowledged."""
     clock = [0.0]
     miner, client = await _client(start_simulator, session, "2.15", clock=lambda: clock[0])

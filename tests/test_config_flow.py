@@ -5,12 +5,6 @@ from __future__ import annotations
 from ipaddress import ip_address
 from unittest.mock import patch
 
-import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
-
-from custom_components.mining_fleet.api.errors import ApiConnectionError
-
-from custom_components.mining_fleet.const import CONF_KIND, DOMAIN, KIND_BITAXE
 from homeassistant.config_entries import SOURCE_DHCP, SOURCE_USER, SOURCE_ZEROCONF, ConfigFlowResult
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
@@ -18,6 +12,11 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.mining_fleet.api.errors import ApiConnectionError
+from custom_components.mining_fleet.const import CONF_KIND, DOMAIN, KIND_BITAXE
 from simulators.axeos import Fault
 
 from .conftest import SimulatorFactory, miner_entry
@@ -140,7 +139,9 @@ async def test_zeroconf_rediscovery_updates_host(
     assert entry.data[CONF_HOST] == miner.host
 
 
-@pytest.mark.parametrize(("fault", "reason"), [(Fault.OFFLINE, "cannot_connect"), (Fault.NOT_LOCAL, "not_local")])
+@pytest.mark.parametrize(
+    ("fault", "reason"), [(Fault.OFFLINE, "cannot_connect"), (Fault.NOT_LOCAL, "not_local")]
+)
 async def test_zeroconf_unreachable_aborts(
     hass: HomeAssistant, start_simulator: SimulatorFactory, fault: Fault, reason: str
 ) -> None:
@@ -229,7 +230,9 @@ async def test_reconfigure_same_device(hass: HomeAssistant, start_simulator: Sim
     await hass.async_block_till_done()
 
 
-async def test_reconfigure_other_device_aborts(hass: HomeAssistant, start_simulator: SimulatorFactory) -> None:
+async def test_reconfigure_other_device_aborts(
+    hass: HomeAssistant, start_simulator: SimulatorFactory
+) -> None:
     """Another miner at the new address is refused; the entry keeps its host."""
     miner = await start_simulator("2.15")
     other = await start_simulator("2.12")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.components.number import ATTR_VALUE, DOMAIN as NUMBER_DOMAIN, SERVICE_SET_VALUE
 from homeassistant.components.select import ATTR_OPTION, DOMAIN as SELECT_DOMAIN, SERVICE_SELECT_OPTION
@@ -11,6 +9,8 @@ from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, SERVICE_TURN_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+import pytest
+
 from simulators.axeos import AxeOSSimulator, Fault
 
 from .conftest import MinerSetup
@@ -35,7 +35,9 @@ async def test_frequency_and_voltage_selects(hass: HomeAssistant, setup_miner: M
     """Picking an option sets it on the miner; the select and sensor read it back."""
     miner, _ = await setup_miner("2.15")
     name = _prefix(miner)
-    await _call(hass, SELECT_DOMAIN, SERVICE_SELECT_OPTION, f"select.{name}_frequency", **{ATTR_OPTION: "600 MHz"})
+    await _call(
+        hass, SELECT_DOMAIN, SERVICE_SELECT_OPTION, f"select.{name}_frequency", **{ATTR_OPTION: "600 MHz"}
+    )
     assert miner.state.frequency == 600
     assert hass.states.get(f"select.{name}_frequency").state == "600 MHz"
     assert hass.states.get(f"sensor.{name}_frequency").state == "600.0"
@@ -78,7 +80,9 @@ async def test_fan_speed_and_temperature_target(hass: HomeAssistant, setup_miner
     assert miner.state.autofan is False
     assert hass.states.get(f"number.{name}_manual_fan_speed").state == "65.0"
     assert hass.states.get(f"switch.{name}_automatic_fan_control").state == "off"
-    await _call(hass, NUMBER_DOMAIN, SERVICE_SET_VALUE, f"number.{name}_temperature_target", **{ATTR_VALUE: 58})
+    await _call(
+        hass, NUMBER_DOMAIN, SERVICE_SET_VALUE, f"number.{name}_temperature_target", **{ATTR_VALUE: 58}
+    )
     assert miner.state.temp_target == 58
     assert hass.states.get(f"number.{name}_temperature_target").state == "58.0"
     await _call(hass, SWITCH_DOMAIN, SERVICE_TURN_ON, f"switch.{name}_automatic_fan_control")
@@ -92,7 +96,9 @@ async def test_out_of_range_numbers_are_refused(
     """Fan below the safe minimum or a temperature target above 66 °C never reaches the miner."""
     miner, _ = await setup_miner("2.15")
     with pytest.raises(ServiceValidationError):
-        await _call(hass, NUMBER_DOMAIN, SERVICE_SET_VALUE, f"number.{_prefix(miner)}_{entity}", **{ATTR_VALUE: value})
+        await _call(
+            hass, NUMBER_DOMAIN, SERVICE_SET_VALUE, f"number.{_prefix(miner)}_{entity}", **{ATTR_VALUE: value}
+        )
     assert _patches(miner) == []
 
 

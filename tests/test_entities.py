@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from custom_components.mining_fleet.const import DOMAIN
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
+import pytest
 
+from custom_components.mining_fleet.const import DOMAIN
 from simulators.axeos import Board
 
 from .conftest import MinerSetup, SimulatorFactory, miner_entry
@@ -35,8 +34,12 @@ def _entity_table(hass: HomeAssistant, entry_id: str) -> dict[str, dict[str, Any
     return table
 
 
-@pytest.mark.parametrize(("firmware", "board"), [("2.5", "ultra"), ("2.9", None), ("2.12", None), ("2.15", None)])
-async def test_entity_table(hass: HomeAssistant, setup_miner: MinerSetup, firmware: str, board: str | None) -> None:
+@pytest.mark.parametrize(
+    ("firmware", "board"), [("2.5", "ultra"), ("2.9", None), ("2.12", None), ("2.15", None)]
+)
+async def test_entity_table(
+    hass: HomeAssistant, setup_miner: MinerSetup, firmware: str, board: str | None
+) -> None:
     """Each firmware gets the entities it supports, with units, classes and categories."""
     _, entry = await setup_miner(firmware, board)
     assert_snapshot(f"entities_{firmware}", _entity_table(hass, entry.entry_id))
@@ -85,5 +88,5 @@ async def test_unknown_model_gets_no_voltage_or_frequency_control(
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert not [s for s in hass.states.async_entity_ids("select")]
+    assert hass.states.async_entity_ids("select") == []
     assert hass.states.async_entity_ids("sensor")

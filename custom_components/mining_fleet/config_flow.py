@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import voluptuous as vol
-
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_HOST
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+import voluptuous as vol
 
 from .api.axeos import AxeOSClient
 from .api.axeos_models import SystemInfo
@@ -108,18 +107,14 @@ class MiningFleetConfigFlow(ConfigFlow, domain=DOMAIN):
         assert self._host is not None and self._info is not None
         title = _miner_title(self._info, self._host)
         if user_input is not None:
-            return self.async_create_entry(
-                title=title, data={CONF_KIND: KIND_BITAXE, CONF_HOST: self._host}
-            )
+            return self.async_create_entry(title=title, data={CONF_KIND: KIND_BITAXE, CONF_HOST: self._host})
         self._set_confirm_only()
         return self.async_show_form(
             step_id="discovery_confirm",
             description_placeholders={"name": title, "host": self._host},
         )
 
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
+    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Point an existing miner at a new address; a different miner is refused."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
@@ -129,9 +124,7 @@ class MiningFleetConfigFlow(ConfigFlow, domain=DOMAIN):
             if info is not None and info.mac_address is not None:
                 await self.async_set_unique_id(format_mac(info.mac_address))
                 self._abort_if_unique_id_mismatch(reason="wrong_device")
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_HOST: host}
-                )
+                return self.async_update_reload_and_abort(entry, data_updates={CONF_HOST: host})
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(

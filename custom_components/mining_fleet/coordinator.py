@@ -97,7 +97,7 @@ class BitaxeCoordinator(DataUpdateCoordinator[BitaxeData]):
             )
 
     def _boot_time(self, info: SystemInfo) -> datetime | None:
-        """Return now − uptime, keeping the previous value unless it moved (a reboot)."""
+        """Return now minus uptime, keeping the previous value unless it moved (a reboot)."""
         if info.uptime_seconds is None:
             return None
         boot_time = dt_util.utcnow() - timedelta(seconds=info.uptime_seconds)
@@ -105,5 +105,3 @@ class BitaxeCoordinator(DataUpdateCoordinator[BitaxeData]):
         if previous and abs(boot_time - previous) < _BOOT_TIME_TOLERANCE:
             return previous
         return boot_time.replace(microsecond=0)
-
-

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
-from functools import wraps
+from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate
 
 from homeassistant.const import CONF_HOST
@@ -44,11 +43,10 @@ class BitaxeEntity(CoordinatorEntity[BitaxeCoordinator]):
 
 
 def device_action[_EntityT: BitaxeEntity, **_P](
-    func: Callable[Concatenate[_EntityT, _P], Awaitable[Any]],
+    func: Callable[Concatenate[_EntityT, _P], Coroutine[Any, Any, Any]],
 ) -> Callable[Concatenate[_EntityT, _P], Coroutine[Any, Any, None]]:
     """Run a device action, turn client errors into translated errors, then refresh."""
 
-    @wraps(func)
     async def handler(self: _EntityT, *args: _P.args, **kwargs: _P.kwargs) -> None:
         try:
             await func(self, *args, **kwargs)

@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.axeos import AxeOSClient
 from .api.axeos_models import SystemInfo
-from .const import DOMAIN
 from .coordinator import BitaxeCoordinator, MiningFleetConfigEntry
 from .entity import BitaxeEntity, device_action
 from .logic.bitaxe_limits import ModelLimits
@@ -95,11 +93,5 @@ class BitaxeSelect(BitaxeEntity, SelectEntity):
 
     @device_action
     async def async_select_option(self, option: str) -> None:
-        """Send the chosen value; anything off the safe list is refused before it is sent."""
-        if (value := self._values.get(option)) is None:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="unsafe_option",
-                translation_placeholders={"option": option},
-            )
-        await self.entity_description.set_fn(self.coordinator.client, value)
+        """Send the chosen value; Home Assistant has already refused anything off the list."""
+        await self.entity_description.set_fn(self.coordinator.client, self._values[option])

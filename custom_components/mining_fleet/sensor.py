@@ -55,7 +55,9 @@ def _info_value(read: Callable[[SystemInfo], StateValue]) -> Callable[[BitaxeDat
     return lambda data: read(data.info)
 
 
-def _hashrate(key: str, read: Callable[[SystemInfo], float | None], *, enabled: bool) -> BitaxeSensorDescription:
+def _hashrate(
+    key: str, read: Callable[[SystemInfo], float | None], *, enabled: bool
+) -> BitaxeSensorDescription:
     """Describe a hashrate sensor (GH/s)."""
     return BitaxeSensorDescription(
         key=key,
@@ -69,7 +71,9 @@ def _hashrate(key: str, read: Callable[[SystemInfo], float | None], *, enabled: 
     )
 
 
-def _temperature(key: str, read: Callable[[SystemInfo], float | None], *, enabled: bool) -> BitaxeSensorDescription:
+def _temperature(
+    key: str, read: Callable[[SystemInfo], float | None], *, enabled: bool
+) -> BitaxeSensorDescription:
     """Describe a temperature sensor (°C) that exists when the board reports it."""
     return BitaxeSensorDescription(
         key=key,

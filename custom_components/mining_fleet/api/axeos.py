@@ -1,4 +1,4 @@
-"""Async client for the AxeOS HTTP API of Bitaxe miners (ESP-Miner firmware 2.0 – 2.15+)."""
+"""Async client for the AxeOS HTTP API of Bitaxe miners (ESP-Miner firmware 2.0 to 2.15+)."""
 
 from __future__ import annotations
 

@@ -88,7 +88,7 @@ class PoolSettings:
     url: str
     port: int
     user: str
-    password: str = "x"
+    password: str = "x"  # noqa: S105 - stratum's conventional placeholder, not a secret
 
 
 def _pool(url: Any, port: Any, user: Any) -> StratumPool | None:
