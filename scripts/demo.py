@@ -107,16 +107,16 @@ def prepare_config(config_dir: Path, port: int) -> None:
             (folder / "config_flow.py").write_text(SHADOW_FLOW.format(domain=domain))
 
 
-async def wait_for_http(session: aiohttp.ClientSession, url: str, timeout: float = 180) -> None:
+async def wait_for_http(session: aiohttp.ClientSession, url: str, limit_seconds: float = 180) -> None:
     """Poll until Home Assistant's HTTP server answers."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + limit_seconds
     while time.monotonic() < deadline:
         with contextlib.suppress(aiohttp.ClientError):
             async with session.get(url) as response:
                 if response.status < 500:
                     return
         await asyncio.sleep(1)
-    raise RuntimeError(f"Home Assistant did not come up at {url} within {timeout} s")
+    raise RuntimeError(f"Home Assistant did not come up at {url} within {limit_seconds} s")
 
 
 async def onboard(session: aiohttp.ClientSession, base: str, password: str) -> str:
