@@ -98,9 +98,17 @@ def prepare_config(config_dir: Path, port: int) -> None:
     for domain in SHADOWED:
         folder = custom / domain
         folder.mkdir()
-        manifest = {"domain": domain, "name": f"{domain} (demo stand-in)", "version": "0.0.0",
-                    "config_flow": domain != "analytics", "documentation": "", "codeowners": [],
-                    "requirements": [], "dependencies": [], "iot_class": "local_push"}
+        manifest = {
+            "domain": domain,
+            "name": f"{domain} (demo stand-in)",
+            "version": "0.0.0",
+            "config_flow": domain != "analytics",
+            "documentation": "",
+            "codeowners": [],
+            "requirements": [],
+            "dependencies": [],
+            "iot_class": "local_push",
+        }
         (folder / "manifest.json").write_text(json.dumps(manifest))
         (folder / "__init__.py").write_text(SHADOW_INIT.format(domain=domain))
         if domain != "analytics":
@@ -122,20 +130,34 @@ async def wait_for_http(session: aiohttp.ClientSession, url: str, limit_seconds:
 async def onboard(session: aiohttp.ClientSession, base: str, password: str) -> str:
     """Create the owner and finish every onboarding step over the REST API; return a token."""
     client_id = f"{base}/"
-    async with session.post(f"{base}/api/onboarding/users", json={
-        "client_id": client_id, "name": "Demo Owner", "username": USERNAME,
-        "password": password, "language": "en",
-    }) as response:
+    async with session.post(
+        f"{base}/api/onboarding/users",
+        json={
+            "client_id": client_id,
+            "name": "Demo Owner",
+            "username": USERNAME,
+            "password": password,
+            "language": "en",
+        },
+    ) as response:
         response.raise_for_status()
         auth_code = (await response.json())["auth_code"]
-    async with session.post(f"{base}/auth/token", data={
-        "grant_type": "authorization_code", "code": auth_code, "client_id": client_id,
-    }) as response:
+    async with session.post(
+        f"{base}/auth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": auth_code,
+            "client_id": client_id,
+        },
+    ) as response:
         response.raise_for_status()
         token = str((await response.json())["access_token"])
     headers = {"Authorization": f"Bearer {token}"}
-    for step, body in (("core_config", None), ("analytics", None),
-                       ("integration", {"client_id": client_id, "redirect_uri": f"{base}/?auth_callback=1"})):
+    for step, body in (
+        ("core_config", None),
+        ("analytics", None),
+        ("integration", {"client_id": client_id, "redirect_uri": f"{base}/?auth_callback=1"}),
+    ):
         async with session.post(f"{base}/api/onboarding/{step}", json=body, headers=headers) as response:
             response.raise_for_status()
     return token
@@ -176,8 +198,12 @@ async def run(args: argparse.Namespace) -> int:
     prepare_config(config_dir, port)
     log = (config_dir / "hass.out").open("w")
     hass = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).with_name("hass")), "--config", str(config_dir), "--skip-pip",
-        stdout=log, stderr=asyncio.subprocess.STDOUT,
+        str(Path(sys.executable).with_name("hass")),
+        "--config",
+        str(config_dir),
+        "--skip-pip",
+        stdout=log,
+        stderr=asyncio.subprocess.STDOUT,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -189,7 +215,9 @@ async def run(args: argparse.Namespace) -> int:
             token = await onboard(session, base, password)
             for miner in miners:
                 entry = await add_miner(session, base, token, miner.host)
-                print(f"added {entry['title']} (AxeOS {miner.firmware}, {miner.board.device_model}) at {miner.host}")
+                print(
+                    f"added {entry['title']} (AxeOS {miner.firmware}, {miner.board.device_model}) at {miner.host}"
+                )
             print(f"\nHome Assistant: {base}\nlogin: {USERNAME} / {password}\nlog: {config_dir / 'hass.out'}")
             if args.check:
                 return await check_live(session, base, token)
@@ -226,7 +254,9 @@ async def check_live(session: aiohttp.ClientSession, base: str, token: str) -> i
 def main() -> None:
     """Parse arguments and run."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, default=8123, help="Home Assistant port on 127.0.0.1 (0 = any free)")
+    parser.add_argument(
+        "--port", type=int, default=8123, help="Home Assistant port on 127.0.0.1 (0 = any free)"
+    )
     parser.add_argument("--password", help="owner password (default: random, printed)")
     parser.add_argument("--config-dir", default=str(ROOT / ".demo" / "config"))
     parser.add_argument("--check", action="store_true", help="verify live values over REST, then exit")

@@ -26,7 +26,9 @@ def draw(size: int) -> Image.Image:
     layer = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     pick = ImageDraw.Draw(layer)
     pick.rounded_rectangle([121 * s, 78 * s, 135 * s, 200 * s], radius=5 * s, fill=(222, 184, 135, 255))
-    pick.arc([60 * s, 70 * s, 196 * s, 150 * s], start=195, end=345, fill=(235, 235, 240, 255), width=int(17 * s))
+    pick.arc(
+        [60 * s, 70 * s, 196 * s, 150 * s], start=195, end=345, fill=(235, 235, 240, 255), width=int(17 * s)
+    )
     pick.rounded_rectangle([116 * s, 66 * s, 140 * s, 88 * s], radius=4 * s, fill=(190, 190, 200, 255))
     img.alpha_composite(layer.rotate(-40, resample=Image.Resampling.BICUBIC, center=(128 * s, 135 * s)))
     return img
