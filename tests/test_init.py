@@ -47,6 +47,17 @@ async def test_setup_retries_when_miner_fails(
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert miner.host in str(entry.reason)  # the translated message names the miner
+
+
+async def test_not_local_reason_explains_401(hass: HomeAssistant, start_simulator: SimulatorFactory) -> None:
+    """The retry reason tells the user why a 401 happens."""
+    miner = await start_simulator("2.15")
+    miner.fault = Fault.NOT_LOCAL
+    entry = miner_entry(miner)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert "not on the miner's local network" in str(entry.reason)
 
 
 async def test_setup_retries_when_asic_fails(hass: HomeAssistant, start_simulator: SimulatorFactory) -> None:

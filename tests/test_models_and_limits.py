@@ -53,13 +53,7 @@ def test_fallback_table_by_model_and_board() -> None:
     assert model_limits(AsicInfo(None, None, None, None, (), None, ()), None, None) is None
 
 
-def test_limits_check_values() -> None:
-    """Values off the lists raise."""
-    limits = model_limits(None, "BM1366", "204")
-    assert limits is not None
-    limits.check_frequency(485)
-    limits.check_voltage(1200)
-    with pytest.raises(ValueError, match="MHz"):
-        limits.check_frequency(777)
-    with pytest.raises(ValueError, match="mV"):
-        limits.check_voltage(1450)
+def test_only_unsafe_voltages_means_no_limits() -> None:
+    """A firmware list with nothing under the ceiling offers no voltage control at all."""
+    asic = AsicInfo("BM1366", "Ultra", 1, 485, (400, 485), 1400, (1400, 1450))
+    assert model_limits(asic, "BM1366", "204") is None

@@ -24,16 +24,6 @@ class ModelLimits:
     voltage_options: tuple[int, ...]
     default_voltage: int
 
-    def check_frequency(self, megahertz: int) -> None:
-        """Raise ValueError unless the frequency is one of the model's options."""
-        if megahertz not in self.frequency_options:
-            raise ValueError(f"{megahertz} MHz is not one of {self.frequency_options}")
-
-    def check_voltage(self, millivolts: int) -> None:
-        """Raise ValueError unless the voltage is one of the model's options."""
-        if millivolts not in self.voltage_options:
-            raise ValueError(f"{millivolts} mV is not one of {self.voltage_options}")
-
 
 _GAMMA_VOLTAGES = (1000, 1060, 1100, 1150, 1200, 1250)
 # Fallback when the firmware has no /api/system/asic (before 2.7); from the firmware's tables.
@@ -80,6 +70,8 @@ def model_limits(
         return None
     ceiling = MAX_CORE_VOLTAGE_MV.get(asic_model or "", DEFAULT_MAX_CORE_VOLTAGE_MV)
     safe_voltages = tuple(v for v in limits.voltage_options if v <= ceiling)
+    if not safe_voltages:
+        return None
     return ModelLimits(
         limits.frequency_options,
         limits.default_frequency,

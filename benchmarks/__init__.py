@@ -1,0 +1,1 @@
+"""Benchmarks that print numbers; run them by hand (see benchmarks/README.md)."""
