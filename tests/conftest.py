@@ -43,6 +43,11 @@ async def start_simulator(socket_enabled: None) -> AsyncIterator[SimulatorFactor
         await miner.stop()
 
 
+def object_id_prefix(miner: AxeOSSimulator) -> str:
+    """Return the object-id prefix Home Assistant gives a simulated miner's entities."""
+    return miner.state.hostname.replace("-", "_")
+
+
 def miner_entry(miner: AxeOSSimulator) -> MockConfigEntry:
     """Return a config entry for a simulated miner, as the config flow would create it."""
     return MockConfigEntry(

@@ -13,12 +13,7 @@ import pytest
 
 from simulators.axeos import AxeOSSimulator, Fault
 
-from .conftest import MinerSetup
-
-
-def _prefix(miner: AxeOSSimulator) -> str:
-    """Return the object-id prefix Home Assistant gives this miner's entities."""
-    return miner.state.hostname.replace("-", "_")
+from .conftest import MinerSetup, object_id_prefix
 
 
 def _patches(miner: AxeOSSimulator) -> list[object]:
@@ -34,7 +29,7 @@ async def _call(hass: HomeAssistant, domain: str, service: str, entity_id: str, 
 async def test_frequency_and_voltage_selects(hass: HomeAssistant, setup_miner: MinerSetup) -> None:
     """Picking an option sets it on the miner; the select and sensor read it back."""
     miner, _ = await setup_miner("2.15")
-    name = _prefix(miner)
+    name = object_id_prefix(miner)
     await _call(
         hass, SELECT_DOMAIN, SERVICE_SELECT_OPTION, f"select.{name}_frequency", **{ATTR_OPTION: "600 MHz"}
     )
@@ -56,7 +51,7 @@ async def test_unsafe_option_is_never_sent(hass: HomeAssistant, setup_miner: Min
             hass,
             SELECT_DOMAIN,
             SERVICE_SELECT_OPTION,
-            f"select.{_prefix(miner)}_core_voltage",
+            f"select.{object_id_prefix(miner)}_core_voltage",
             **{ATTR_OPTION: "1400 mV"},
         )
     assert _patches(miner) == []
@@ -68,13 +63,13 @@ async def test_value_off_the_list_reads_unknown(hass: HomeAssistant, setup_miner
     miner, entry = await setup_miner("2.15")
     miner.state.frequency = 540
     await entry.runtime_data.async_refresh()
-    assert hass.states.get(f"select.{_prefix(miner)}_frequency").state == "unknown"
+    assert hass.states.get(f"select.{object_id_prefix(miner)}_frequency").state == "unknown"
 
 
 async def test_fan_speed_and_temperature_target(hass: HomeAssistant, setup_miner: MinerSetup) -> None:
     """Manual fan speed switches auto fan off; the temperature target is stored."""
     miner, _ = await setup_miner("2.12")
-    name = _prefix(miner)
+    name = object_id_prefix(miner)
     await _call(hass, NUMBER_DOMAIN, SERVICE_SET_VALUE, f"number.{name}_manual_fan_speed", **{ATTR_VALUE: 65})
     assert miner.state.manual_fan == 65
     assert miner.state.autofan is False
@@ -97,7 +92,11 @@ async def test_out_of_range_numbers_are_refused(
     miner, _ = await setup_miner("2.15")
     with pytest.raises(ServiceValidationError):
         await _call(
-            hass, NUMBER_DOMAIN, SERVICE_SET_VALUE, f"number.{_prefix(miner)}_{entity}", **{ATTR_VALUE: value}
+            hass,
+            NUMBER_DOMAIN,
+            SERVICE_SET_VALUE,
+            f"number.{object_id_prefix(miner)}_{entity}",
+            **{ATTR_VALUE: value},
         )
     assert _patches(miner) == []
 
@@ -105,7 +104,7 @@ async def test_out_of_range_numbers_are_refused(
 async def test_mining_switch_pauses_and_resumes(hass: HomeAssistant, setup_miner: MinerSetup) -> None:
     """The mining switch pauses and resumes hashing on 2.14+."""
     miner, _ = await setup_miner("2.15")
-    name = _prefix(miner)
+    name = object_id_prefix(miner)
     await _call(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, f"switch.{name}_mining")
     assert miner.state.paused is True
     assert hass.states.get(f"switch.{name}_mining").state == "off"
@@ -118,13 +117,13 @@ async def test_mining_switch_pauses_and_resumes(hass: HomeAssistant, setup_miner
 async def test_no_mining_switch_before_2_14(hass: HomeAssistant, setup_miner: MinerSetup) -> None:
     """Firmware without pause/resume gets no mining switch."""
     miner, _ = await setup_miner("2.12")
-    assert hass.states.get(f"switch.{_prefix(miner)}_mining") is None
+    assert hass.states.get(f"switch.{object_id_prefix(miner)}_mining") is None
 
 
 async def test_identify_and_clear_overheat(hass: HomeAssistant, setup_miner: MinerSetup) -> None:
     """Identify reaches the miner; clearing an overheat lock-out turns the problem sensor off."""
     miner, entry = await setup_miner("2.15")
-    name = _prefix(miner)
+    name = object_id_prefix(miner)
     await _call(hass, BUTTON_DOMAIN, SERVICE_PRESS, f"button.{name}_identify")
     assert ("POST", "/api/system/identify", None) in miner.requests
     miner.overheat()
@@ -140,7 +139,7 @@ async def test_restart_takes_the_miner_away_and_back(hass: HomeAssistant, setup_
     """Restart reboots the miner; the online sensor follows it down and back up."""
     clock = [1000.0]
     miner, entry = await setup_miner("2.15", clock=lambda: clock[0])
-    name = _prefix(miner)
+    name = object_id_prefix(miner)
     miner.state.shares_accepted = 12
     await _call(hass, BUTTON_DOMAIN, SERVICE_PRESS, f"button.{name}_restart")
     await entry.runtime_data.async_refresh()
@@ -170,7 +169,7 @@ async def test_failed_action_raises_translated_error(
     miner, entry = await setup_miner("2.15")
     miner.fault = fault
     with pytest.raises(HomeAssistantError) as caught:
-        await _call(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, f"switch.{_prefix(miner)}_mining")
+        await _call(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, f"switch.{object_id_prefix(miner)}_mining")
     assert caught.value.translation_key == key
     assert caught.value.translation_placeholders["name"] == entry.title
     assert miner.state.paused is False
@@ -179,4 +178,4 @@ async def test_failed_action_raises_translated_error(
 async def test_no_identify_before_2_12(hass: HomeAssistant, setup_miner: MinerSetup) -> None:
     """Firmware without the identify endpoint gets no identify button."""
     miner, _ = await setup_miner("2.9")
-    assert hass.states.get(f"button.{_prefix(miner)}_identify") is None
+    assert hass.states.get(f"button.{object_id_prefix(miner)}_identify") is None

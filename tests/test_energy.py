@@ -16,7 +16,7 @@ from custom_components.mining_fleet.const import BITAXE_SCAN_INTERVAL
 from custom_components.mining_fleet.logic.energy import MAX_SAMPLE_GAP_SECONDS, EnergyIntegrator
 from simulators.axeos import Fault
 
-from .conftest import SimulatorFactory, miner_entry
+from .conftest import SimulatorFactory, miner_entry, object_id_prefix
 
 
 def test_integrator_trapezoid_and_gaps() -> None:
@@ -41,7 +41,7 @@ async def test_energy_restored_and_counting(
     """After a restart the total continues from the stored value and grows with each poll."""
     miner = await start_simulator("2.15")
     entry = miner_entry(miner)
-    entity_id = f"sensor.{miner.state.hostname.replace('-', '_')}_energy"
+    entity_id = f"sensor.{object_id_prefix(miner)}_energy"
     mock_restore_cache_with_extra_data(
         hass,
         [
@@ -85,7 +85,7 @@ async def test_energy_ignores_unusable_restore(
     """A stored value that is not a number starts the total from zero."""
     miner = await start_simulator("2.15")
     entry = miner_entry(miner)
-    entity_id = f"sensor.{miner.state.hostname.replace('-', '_')}_energy"
+    entity_id = f"sensor.{object_id_prefix(miner)}_energy"
     mock_restore_cache_with_extra_data(
         hass, [(State(entity_id, "unknown"), {"native_value": None, "native_unit_of_measurement": "kWh"})]
     )

@@ -13,7 +13,7 @@ import pytest
 from custom_components.mining_fleet.const import DOMAIN
 from simulators.axeos import Board
 
-from .conftest import MinerSetup, SimulatorFactory, miner_entry
+from .conftest import MinerSetup, SimulatorFactory, miner_entry, object_id_prefix
 from .snapshot import assert_snapshot
 
 
@@ -62,7 +62,7 @@ async def test_device_registry(hass: HomeAssistant, setup_miner: MinerSetup) -> 
 async def test_live_values(hass: HomeAssistant, setup_miner: MinerSetup) -> None:
     """The enabled sensors read plausible values from the simulator."""
     miner, _ = await setup_miner("2.15")
-    name = miner.state.hostname.replace("-", "_")
+    name = object_id_prefix(miner)
     hashrate = float(hass.states.get(f"sensor.{name}_expected_hashrate").state)
     assert hashrate == pytest.approx(525 * 2040 / 1000, rel=0.01)
     assert float(hass.states.get(f"sensor.{name}_power").state) > 0

@@ -12,13 +12,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.mining_fleet.const import BITAXE_SCAN_INTERVAL
-from simulators.axeos import AxeOSSimulator, Fault
+from simulators.axeos import Fault
 
-from .conftest import MinerSetup, SimulatorFactory, miner_entry
-
-
-def _prefix(miner: AxeOSSimulator) -> str:
-    return miner.state.hostname.replace("-", "_")
+from .conftest import MinerSetup, SimulatorFactory, miner_entry, object_id_prefix
 
 
 async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
@@ -77,7 +73,7 @@ async def test_unavailable_then_recovered(
 ) -> None:
     """Entities go unavailable on any fault; the online sensor stays available and reads off."""
     miner, _ = await setup_miner("2.15")
-    name = _prefix(miner)
+    name = object_id_prefix(miner)
     miner.fault = fault
     await _poll(hass, freezer)
     assert hass.states.get(f"sensor.{name}_hashrate").state == STATE_UNAVAILABLE
@@ -91,7 +87,7 @@ async def test_unavailable_then_recovered(
 async def test_hung_miner_times_out(hass: HomeAssistant, setup_miner: MinerSetup) -> None:
     """A miner that accepts the connection but never answers is marked offline after the timeout."""
     miner, entry = await setup_miner("2.15")
-    name = _prefix(miner)
+    name = object_id_prefix(miner)
     # Real time here (no freezer): the client's timeout must really expire.
     entry.runtime_data.client._timeout = 0.3
     miner.fault = Fault.TIMEOUT
@@ -111,7 +107,7 @@ async def test_missing_fields_read_unknown(
 ) -> None:
     """A reply without some telemetry leaves those sensors unknown and the rest working."""
     miner, _ = await setup_miner("2.15")
-    name = _prefix(miner)
+    name = object_id_prefix(miner)
     miner.fault = Fault.MISSING_FIELDS
     await _poll(hass, freezer)
     assert hass.states.get(f"sensor.{name}_hashrate").state == STATE_UNKNOWN
@@ -127,7 +123,7 @@ async def test_another_miner_at_the_address(
     miner, entry = await setup_miner("2.15")
     miner.mac = "02:00:00:00:00:99"
     await _poll(hass, freezer)
-    assert hass.states.get(f"sensor.{_prefix(miner)}_hashrate").state == STATE_UNAVAILABLE
+    assert hass.states.get(f"sensor.{object_id_prefix(miner)}_hashrate").state == STATE_UNAVAILABLE
     assert entry.runtime_data.last_exception is not None
     assert entry.runtime_data.last_exception.translation_key == "wrong_device"
 
@@ -140,7 +136,7 @@ async def test_boot_time_is_stable_between_polls(
     miner, _ = await setup_miner("2.15", clock=lambda: clock[0])
     miner.state.boot_time = clock[0] - 3600
     await _poll(hass, freezer)
-    sensor = f"sensor.{_prefix(miner)}_last_boot"
+    sensor = f"sensor.{object_id_prefix(miner)}_last_boot"
     first = hass.states.get(sensor).state
     clock[0] += 17  # uptime grows by 17 s while wall time grows by 16 s: jitter, not a reboot
     await _poll(hass, freezer)

@@ -65,26 +65,26 @@ class BitaxeCoordinator(DataUpdateCoordinator[BitaxeData]):
         try:
             self.asic = await self.client.asic()
         except ApiError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key=api_error_key(err),
-                translation_placeholders={"host": self.client.host, "error": str(err)},
-            ) from err
+            raise self._update_failed(err) from err
 
     async def _async_update_data(self) -> BitaxeData:
         """Fetch telemetry; every failure becomes a translated UpdateFailed."""
         try:
             info = await self.client.info()
         except ApiError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key=api_error_key(err),
-                translation_placeholders={"host": self.client.host, "error": str(err)},
-            ) from err
+            raise self._update_failed(err) from err
         self._check_identity(info)
         if self.limits is None:
             self.limits = model_limits(self.asic, info.asic_model, info.board_version)
         return BitaxeData(info=info, boot_time=self._boot_time(info))
+
+    def _update_failed(self, err: ApiError) -> UpdateFailed:
+        """Return a translated UpdateFailed explaining a client error."""
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key=api_error_key(err),
+            translation_placeholders={"host": self.client.host, "error": str(err)},
+        )
 
     def _check_identity(self, info: SystemInfo) -> None:
         """Refuse data from another miner now answering at this address (DHCP moved it)."""
