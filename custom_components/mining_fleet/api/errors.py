@@ -19,6 +19,10 @@ class ApiAuthError(ApiError):
     """The device refused the request for lack of authorisation."""
 
 
+class ApiInvalidCredentialsError(ApiAuthError):
+    """The device rejected the password (VNish HTTP 403): the user must enter a new one."""
+
+
 class ApiNotLocalError(ApiAuthError):
     """The device only answers clients on its local network (AxeOS HTTP 401)."""
 

@@ -1,0 +1,163 @@
+"""Async client for the VNish (Antminer) HTTP API v1 with token handling."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import aiohttp
+
+from .errors import (
+    ApiAuthError,
+    ApiBadRequestError,
+    ApiConnectionError,
+    ApiInvalidCredentialsError,
+    ApiResponseError,
+    ApiTimeoutError,
+)
+from .vnish_models import (
+    VNishInfo,
+    VNishPreset,
+    VNishStatus,
+    VNishSummary,
+    parse_current_preset,
+    parse_presets,
+    parse_settings_preset,
+)
+
+DEFAULT_TIMEOUT = 10.0
+
+
+class VNishClient:
+    """Talk to one Antminer on VNish firmware; the aiohttp session is owned by the caller."""
+
+    def __init__(
+        self,
+        host: str,
+        password: str,
+        session: aiohttp.ClientSession,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        """Remember where the miner is and its web password."""
+        self.host = host
+        self._password = password
+        self._session = session
+        self._timeout = timeout
+        self._token: str | None = None
+
+    @property
+    def base_url(self) -> str:
+        """Return the miner's base URL (also its web UI)."""
+        return f"http://{self.host}"
+
+    async def _send(self, method: str, path: str, body: Any, token: str | None) -> tuple[int, str]:
+        """Send one request; return status and body text, mapping transport failures."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            async with asyncio.timeout(self._timeout):
+                async with self._session.request(
+                    method, f"{self.base_url}/api/v1/{path}", json=body, headers=headers
+                ) as response:
+                    return response.status, await response.text()
+        except TimeoutError as err:
+            raise ApiTimeoutError(f"{self.host} did not answer {path} in {self._timeout} s") from err
+        except (aiohttp.ClientError, OSError) as err:
+            raise ApiConnectionError(f"cannot reach {self.host}: {err}") from err
+
+    async def unlock(self) -> None:
+        """Exchange the web password for a bearer token."""
+        status, text = await self._send("POST", "unlock", {"pw": self._password}, None)
+        if status == 403:
+            raise ApiInvalidCredentialsError(f"{self.host} rejected the password")
+        token = _json(text, self.host, "unlock").get("token") if status == 200 else None
+        if not isinstance(token, str) or not token:
+            raise ApiResponseError(f"{self.host} gave no token (HTTP {status})")
+        self._token = token
+
+    async def _request(self, method: str, path: str, body: Any = None) -> Any:
+        """Send an authorised request; on 401 unlock once and retry once, never more."""
+        if self._token is None:
+            await self.unlock()
+        status, text = await self._send(method, path, body, self._token)
+        if status == 401:
+            await self.unlock()
+            status, text = await self._send(method, path, body, self._token)
+        if status == 401:
+            raise ApiAuthError(f"{self.host} refused a fresh token on {path}")
+        if status == 403:
+            raise ApiInvalidCredentialsError(f"{self.host} refused {path} (HTTP 403)")
+        if status == 400:
+            raise ApiBadRequestError(f"{self.host} rejected {path}: {_error_text(text)}")
+        if status >= 300:
+            raise ApiResponseError(f"{self.host} answered HTTP {status} on {path}: {_error_text(text)}")
+        return _json(text, self.host, path) if text.strip() else None
+
+    async def info(self) -> VNishInfo:
+        """Read model, firmware and identity."""
+        return VNishInfo.from_dict(await self._request("GET", "info"))
+
+    async def status(self) -> VNishStatus:
+        """Read the miner state."""
+        return VNishStatus.from_dict(await self._request("GET", "status"))
+
+    async def summary(self) -> VNishSummary:
+        """Read telemetry."""
+        return VNishSummary.from_dict(await self._request("GET", "summary"))
+
+    async def current_preset(self) -> str | None:
+        """Read the active power preset's name."""
+        return parse_current_preset(await self._request("GET", "perf-summary"))
+
+    async def presets(self) -> tuple[VNishPreset, ...]:
+        """Read the autotune presets."""
+        return parse_presets(await self._request("GET", "autotune/presets"))
+
+    async def set_mining(self, on: bool) -> None:
+        """Start or stop hashing; a refused command is judged by the state re-read from /status."""
+        try:
+            await self._request("POST", "mining/start" if on else "mining/stop")
+        except (ApiResponseError, ApiBadRequestError) as err:
+            # Some firmware answers 500 when the miner is already in the requested state.
+            if (await self.status()).is_hashing != on:
+                raise ApiResponseError(f"{self.host} did not {'start' if on else 'stop'}: {err}") from err
+
+    async def restart(self) -> None:
+        """Restart the mining software."""
+        await self._request("POST", "mining/restart")
+
+    async def reboot(self) -> None:
+        """Reboot the control board."""
+        await self._request("POST", "system/reboot")
+
+    async def set_locate(self, on: bool) -> None:
+        """Turn the locate LED on or off; the endpoint toggles, so read the state first."""
+        if (await self.status()).find_miner != on:
+            await self._request("POST", "find-miner")
+
+    async def set_preset(self, name: str) -> None:
+        """Switch the power preset and confirm it by reading the settings back."""
+        await self._request("POST", "settings", {"miner": {"overclock": {"preset": name}}})
+        stored = parse_settings_preset(await self._request("GET", "settings"))
+        if stored != name:
+            raise ApiResponseError(f"{self.host} kept preset {stored!r} instead of {name!r}")
+
+
+def _json(text: str, host: str, path: str) -> Any:
+    """Parse a JSON body or raise a response error."""
+    try:
+        return json.loads(text)
+    except ValueError as err:
+        raise ApiResponseError(f"{host} sent malformed JSON on {path}") from err
+
+
+def _error_text(text: str) -> str:
+    """Return the firmware's {"err": ...} message, or the start of the body."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text[:200]
+    if isinstance(body, dict) and isinstance(body.get("err"), str):
+        return str(body["err"])
+    return text[:200]

@@ -1,0 +1,276 @@
+"""Typed, defensively parsed models of VNish (Antminer) HTTP API v1 replies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ApiResponseError
+
+# States in which the miner is not hashing and will not start by itself.
+NOT_HASHING_STATES = frozenset({"stopped", "shutting-down", "failure"})
+MINER_STATES = (
+    "mining",
+    "running",
+    "initializing",
+    "starting",
+    "auto-tuning",
+    "restarting",
+    "shutting-down",
+    "stopped",
+    "failure",
+)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """Return value when it is a JSON object, else an empty mapping."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _number(data: Mapping[str, Any], key: str) -> float | None:
+    """Return a numeric field as float (numeric strings too), or None."""
+    value = data.get(key)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _text(data: Mapping[str, Any], key: str) -> str | None:
+    """Return a non-empty string field, or None."""
+    value = data.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _max_of(data: Mapping[str, Any], key: str) -> float | None:
+    """Return the "max" of a {min, max} field."""
+    return _number(_mapping(data.get(key)), "max")
+
+
+def _ths(gigahashes: float | None) -> float | None:
+    """Convert GH/s to TH/s."""
+    return None if gigahashes is None else gigahashes / 1000
+
+
+@dataclass(frozen=True, slots=True)
+class VNishInfo:
+    """GET /api/v1/info: what the miner is."""
+
+    model: str | None
+    firmware: str | None
+    serial: str | None
+    mac_address: str | None
+    hostname: str | None
+    platform: str | None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> VNishInfo:
+        """Parse an info reply."""
+        if not isinstance(data, Mapping):
+            raise ApiResponseError("VNish info is not a JSON object")
+        network = _mapping(_mapping(data.get("system")).get("network_status"))
+        return cls(
+            model=_text(data, "miner") or _text(data, "model"),
+            firmware=" ".join(filter(None, [_text(data, "fw_name"), _text(data, "fw_version")])) or None,
+            serial=_text(data, "serial"),
+            mac_address=_text(network, "mac"),
+            hostname=_text(network, "hostname"),
+            platform=_text(data, "platform"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VNishStatus:
+    """GET /api/v1/status: the miner's state and the locate LED."""
+
+    miner_state: str | None
+    miner_state_time: float | None
+    description: str | None
+    failure_code: float | None
+    find_miner: bool
+
+    @property
+    def is_hashing(self) -> bool:
+        """Return True unless the miner is stopped, stopping or failed."""
+        return self.miner_state not in NOT_HASHING_STATES
+
+    @classmethod
+    def from_dict(cls, data: Any) -> VNishStatus:
+        """Parse a status reply."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("miner_state"), str):
+            raise ApiResponseError("VNish status has no miner_state")
+        return cls(
+            miner_state=data["miner_state"],
+            miner_state_time=_number(data, "miner_state_time"),
+            description=_text(data, "description"),
+            failure_code=_number(data, "failure_code"),
+            find_miner=bool(data.get("find_miner")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VNishPool:
+    """One user pool (DevFee pools are filtered out)."""
+
+    id: int
+    url: str
+    user: str
+    status: str
+    accepted: float | None
+    rejected: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class VNishChain:
+    """One hashboard."""
+
+    id: int
+    hashrate: float | None
+    chip_temperature: float | None
+    board_temperature: float | None
+    frequency: float | None
+    voltage: float | None
+    power: float | None
+
+
+def _pools(miner: Mapping[str, Any]) -> tuple[VNishPool, ...]:
+    """Return the user pools; DevFee pools are the firmware's, not the user's."""
+    pools = []
+    for index, raw in enumerate(miner.get("pools") or []):
+        pool = _mapping(raw)
+        if pool.get("pool_type") == "DevFee" or not _text(pool, "url"):
+            continue
+        pool_id = _number(pool, "id")
+        pools.append(
+            VNishPool(
+                id=int(pool_id) if pool_id is not None else index,
+                url=str(pool["url"]),
+                user=str(pool.get("user") or ""),
+                status=str(pool.get("status") or "unknown"),
+                accepted=_number(pool, "accepted"),
+                rejected=_number(pool, "rejected"),
+            )
+        )
+    return tuple(pools)
+
+
+def _chains(miner: Mapping[str, Any]) -> tuple[VNishChain, ...]:
+    """Return the hashboards."""
+    chains = []
+    for index, raw in enumerate(miner.get("chains") or []):
+        chain = _mapping(raw)
+        chain_id = _number(chain, "id")
+        chains.append(
+            VNishChain(
+                id=int(chain_id) if chain_id is not None else index + 1,
+                hashrate=_ths(_number(chain, "hashrate_rt")),
+                chip_temperature=_max_of(chain, "chip_temp"),
+                board_temperature=_max_of(chain, "pcb_temp"),
+                frequency=_number(chain, "frequency"),
+                voltage=_number(chain, "voltage"),
+                power=_number(chain, "power_consumption"),
+            )
+        )
+    return tuple(chains)
+
+
+def _hashrate(miner: Mapping[str, Any], key: str, legacy_ths_key: str | None = None) -> float | None:
+    """Return a hashrate in TH/s from the GH/s field, or the older TH/s one."""
+    if (value := _number(miner, key)) is not None:
+        return value / 1000
+    return _number(miner, legacy_ths_key) if legacy_ths_key else None
+
+
+@dataclass(frozen=True, slots=True)
+class VNishSummary:
+    """GET /api/v1/summary; every miner field is None while the miner is starting."""
+
+    hashrate_realtime: float | None
+    hashrate_average: float | None
+    hashrate_nominal: float | None
+    power: float | None
+    efficiency: float | None
+    chip_temperature_max: float | None
+    board_temperature_max: float | None
+    fan_duty: float | None
+    fan_rpms: tuple[float, ...]
+    chains: tuple[VNishChain, ...]
+    pools: tuple[VNishPool, ...]
+    hw_errors: float | None
+
+    @property
+    def active_pool(self) -> VNishPool | None:
+        """Return the user pool in use."""
+        return next((pool for pool in self.pools if pool.status == "active"), None)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> VNishSummary:
+        """Parse a summary reply; a missing or null miner gives an empty summary."""
+        if not isinstance(data, Mapping):
+            raise ApiResponseError("VNish summary is not a JSON object")
+        miner = _mapping(data.get("miner"))
+        cooling = _mapping(miner.get("cooling"))
+        efficiency = _number(miner, "power_efficiency")  # W per GH/s
+        fans = [_number(_mapping(fan), "rpm") for fan in cooling.get("fans") or []]
+        return cls(
+            hashrate_realtime=_hashrate(miner, "hr_realtime", "instant_hashrate"),
+            hashrate_average=_hashrate(miner, "hr_average", "average_hashrate"),
+            hashrate_nominal=_hashrate(miner, "hr_nominal"),
+            power=_number(miner, "power_consumption"),
+            efficiency=efficiency * 1000 if efficiency else None,
+            chip_temperature_max=_max_of(miner, "chip_temp"),
+            board_temperature_max=_max_of(miner, "pcb_temp"),
+            fan_duty=_number(cooling, "fan_duty"),
+            fan_rpms=tuple(rpm for rpm in fans if rpm is not None),
+            chains=_chains(miner),
+            pools=_pools(miner),
+            hw_errors=_number(miner, "hw_errors"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VNishPreset:
+    """One autotune power preset."""
+
+    name: str
+    pretty: str
+    status: str
+
+    @property
+    def tuned(self) -> bool:
+        """Return True when choosing it will not start hours of autotuning."""
+        return self.status == "tuned"
+
+
+def parse_presets(data: Any) -> tuple[VNishPreset, ...]:
+    """Parse autotune presets: a bare array or an object with a "presets" key."""
+    if isinstance(data, Mapping):
+        data = data.get("presets")
+    if not isinstance(data, list):
+        raise ApiResponseError("VNish presets are neither a list nor {presets: [...]}")
+    presets = []
+    for raw in data:
+        preset = _mapping(raw)
+        if name := _text(preset, "name"):
+            presets.append(
+                VNishPreset(name, _text(preset, "pretty") or name, _text(preset, "status") or "unknown")
+            )
+    return tuple(presets)
+
+
+def parse_current_preset(data: Any) -> str | None:
+    """Return the active preset's name from perf-summary."""
+    return _text(_mapping(_mapping(data).get("current_preset")), "name")
+
+
+def parse_settings_preset(data: Any) -> str | None:
+    """Return the configured preset's name from settings."""
+    overclock = _mapping(_mapping(_mapping(data).get("miner")).get("overclock"))
+    return _text(overclock, "preset")

@@ -1,0 +1,422 @@
+"""A stateful VNish (Antminer) HTTP API v1 simulator bound to 127.0.0.1, with fault injection."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+import contextlib
+from dataclasses import dataclass, field
+import enum
+import json
+import random
+import secrets
+import time
+from typing import Any
+
+from aiohttp import web
+
+LOOPBACK = "127.0.0.1"
+HASHING = ("mining", "auto-tuning")
+
+
+class VNishFault(enum.StrEnum):
+    """Faults the simulator can inject into every API reply."""
+
+    NONE = "none"
+    SLOW = "slow"
+    HTTP_500 = "http_500"
+    MALFORMED_JSON = "malformed_json"
+    OFFLINE = "offline"
+
+
+@dataclass
+class Preset:
+    """An autotune preset: watts and the hashrate it gives."""
+
+    name: str
+    watts: float
+    terahash: float
+    status: str = "tuned"
+
+    def document(self) -> dict[str, Any]:
+        """Return the preset as the API lists it."""
+        pretty = "Disabled" if self.name == "disabled" else f"{self.name} watt ~ {self.terahash:.0f} TH"
+        return {"name": self.name, "pretty": pretty, "status": self.status, "modded_psu_required": False}
+
+
+@dataclass
+class Timings:
+    """How long the state machine's transient states last (seconds)."""
+
+    shutting_down: float = 3.0
+    starting: float = 8.0
+    restarting: float = 2.0
+    reboot: float = 10.0
+
+
+@dataclass
+class Transition:
+    """A state that will turn into the next one at a given time."""
+
+    state: str
+    until: float
+    then: str
+
+
+@dataclass
+class VNishState:
+    """Everything about one simulated Antminer that changes over time."""
+
+    state: str = "mining"
+    since: float = 0.0
+    pending: Transition | None = None
+    preset: str = "3200"
+    find_miner: bool = False
+    tokens: dict[str, float] = field(default_factory=dict)
+
+
+class VNishSimulator:
+    """One simulated Antminer on VNish; call start() to serve it on a free loopback port."""
+
+    def __init__(
+        self,
+        *,
+        password: str = "admin",  # noqa: S107 - VNish's factory default, which users keep surprisingly often
+        serial: str | None = None,
+        mac: str | None = None,
+        presets_shape: str = "array",
+        start_when_running_500: bool = True,
+        token_ttl: float = 600.0,
+        timings: Timings | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        seed: int | None = None,
+    ) -> None:
+        """Create a miner in the mining state."""
+        self._random = random.Random(seed)
+        self.password = password
+        self.serial = serial or f"JYZZ{self._random.randrange(10**8):08d}"
+        self.mac = mac or ":".join(f"{self._random.randrange(256):02x}" for _ in range(6))
+        self.presets_shape = presets_shape
+        self.start_when_running_500 = start_when_running_500
+        self.token_ttl = token_ttl
+        self.timings = timings or Timings()
+        self.clock = clock
+        self.fault = VNishFault.NONE
+        self.slow_seconds = 2.0
+        self.offline_until = 0.0
+        self.presets = [
+            Preset("disabled", 3250, 95),
+            Preset("2800", 2800, 88),
+            Preset("3200", 3200, 102),
+            Preset("3600", 3600, 110),
+            Preset("4000", 4000, 116, status="untuned"),
+        ]
+        self.state = VNishState(since=clock())
+        self.requests: list[tuple[str, str]] = []
+        self.commands: list[str] = []
+        self._runner: web.AppRunner | None = None
+        self._release = asyncio.Event()
+        self.port = 0
+
+    # --- lifecycle -----------------------------------------------------------------
+    @property
+    def host(self) -> str:
+        """Return host:port for clients."""
+        return f"{LOOPBACK}:{self.port}"
+
+    def build_app(self) -> web.Application:
+        """Build the aiohttp application."""
+        app = web.Application(middlewares=[self._middleware])
+        api = "/api/v1/"
+        app.router.add_post(api + "unlock", self._unlock)
+        for path, handler in (
+            ("info", self._info), ("status", self._status), ("summary", self._summary),
+            ("perf-summary", self._perf_summary), ("autotune/presets", self._presets),
+            ("settings", self._get_settings),
+        ):  # fmt: skip
+            app.router.add_get(api + path, handler)
+        for command in ("start", "stop", "restart", "pause", "resume"):
+            app.router.add_post(f"{api}mining/{command}", self._mining_command)
+        app.router.add_post(api + "system/reboot", self._reboot)
+        app.router.add_post(api + "find-miner", self._find_miner)
+        app.router.add_post(api + "settings", self._post_settings)
+        app.router.add_post("/_sim/fault", self._set_fault)
+        return app
+
+    async def start(self, port: int = 0) -> None:
+        """Serve on 127.0.0.1 (a free port unless one is given)."""
+        self._runner = web.AppRunner(self.build_app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, LOOPBACK, port)
+        await site.start()
+        server = site._server  # noqa: SLF001 - aiohttp has no public accessor for the bound port
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+
+    async def stop(self) -> None:
+        """Stop serving; hung requests are released."""
+        self._release.set()
+        if self._runner:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # --- state machine ---------------------------------------------------------------
+    def miner_state(self) -> str:
+        """Advance timed transitions and return the current state."""
+        state = self.state
+        while state.pending and self.clock() >= state.pending.until:
+            finished = state.pending
+            state.pending = None
+            self._enter(finished.then, at=finished.until)
+        return state.state
+
+    def _enter(self, name: str, *, at: float | None = None) -> None:
+        """Switch state now (or at a past moment) and schedule what follows a transient one."""
+        state = self.state
+        now = self.clock() if at is None else at
+        state.state, state.since = name, now
+        follow = {
+            "shutting-down": (self.timings.shutting_down, "stopped"),
+            "starting": (self.timings.starting, "mining"),
+            "restarting": (self.timings.restarting, "starting"),
+        }.get(name)
+        state.pending = Transition(name, now + follow[0], follow[1]) if follow else None
+
+    def fail(self) -> None:
+        """Put the miner in the failure state (as after a hashboard fault)."""
+        self._enter("failure")
+
+    def _noisy(self, value: float, spread: float = 0.02) -> float:
+        """Add measurement noise."""
+        return round(value * (1 + self._random.uniform(-spread, spread)), 2)
+
+    def _preset(self) -> Preset:
+        """Return the active preset."""
+        return next(p for p in self.presets if p.name == self.state.preset)
+
+    # --- documents -------------------------------------------------------------------
+    def status_document(self) -> dict[str, Any]:
+        """Build /api/v1/status."""
+        state = self.miner_state()
+        doc: dict[str, Any] = {
+            "miner_state": state,
+            "miner_state_time": int(self.clock() - self.state.since),
+            "find_miner": self.state.find_miner,
+            "restart_required": False,
+            "reboot_required": False,
+            "unlocked": True,
+        }
+        if state == "failure":
+            doc |= {"description": "Chain 2 lost", "failure_code": 3}
+        return doc
+
+    def summary_document(self) -> dict[str, Any]:
+        """Build /api/v1/summary; the miner object is null while starting."""
+        state = self.miner_state()
+        if state in ("starting", "restarting"):
+            return {"system": {"os": "GNU/Linux"}, "miner": None}
+        hashing = state in HASHING
+        preset = self._preset()
+        terahash = preset.terahash if hashing else 0.0
+        power = preset.watts if hashing else 18.0
+        noise = self._noisy
+        chip_max = [noise(75 if hashing else 31) for _ in range(3)]
+        board_max = [noise(62 if hashing else 30) for _ in range(3)]
+        chains = [
+            {
+                "id": chain, "frequency": 525, "voltage": 1320 if hashing else 0,
+                "power_consumption": noise(power / 3), "hashrate_ideal": terahash * 1000 / 3,
+                "hashrate_rt": noise(terahash * 1000 / 3) if hashing else 0, "hr_error": 0.2,
+                "hw_errors": 3, "pcb_temp": {"min": 50, "max": board_max[chain - 1]},
+                "chip_temp": {"min": 60, "max": chip_max[chain - 1]},
+                "status": {"state": "mining" if hashing else "stopped"},
+            }
+            for chain in (1, 2, 3)
+        ]  # fmt: skip
+        return {
+            "system": {"os": "GNU/Linux", "miner_name": "Antminer S19"},
+            "miner": {
+                "miner_status": {"miner_state": state, "miner_state_time": int(self.clock() - self.state.since)},
+                "hr_realtime": noise(terahash * 1000) if hashing else 0,
+                "hr_average": terahash * 1000,
+                "hr_nominal": preset.terahash * 1000,
+                "hr_stock": 95000,
+                "power_consumption": noise(power, 0.01),
+                "power_efficiency": round(power / (terahash * 1000), 4) if hashing else 0,
+                "chip_temp": {"min": 60, "max": max(chip_max)},
+                "pcb_temp": {"min": 50, "max": max(board_max)},
+                "hw_errors": 9, "hw_errors_percent": 0.01, "devfee_percent": 2.8,
+                "best_share": 123456789, "found_blocks": 0,
+                "cooling": {
+                    "fan_num": 4, "fan_duty": 60 if hashing else 20,
+                    "fans": [{"id": i, "rpm": int(noise(5400 if hashing else 1800)), "status": "ok"} for i in range(4)],
+                    "settings": {"mode": {"name": "auto"}},
+                },
+                "chains": chains,
+                "pools": [
+                    {"id": 0, "url": "stratum+tcp://btc.example-pool.com:3333", "pool_type": "UserPool",
+                     "user": "bc1qexamplewallet.s19", "status": "active" if hashing else "working",
+                     "accepted": 1200, "rejected": 3, "stale": 0, "ls_time": "0:00:12", "ping": 40},
+                    {"id": 1, "url": "stratum+tcp://backup.example-pool.com:443", "pool_type": "UserPool",
+                     "user": "bc1qexamplewallet.s19", "status": "working", "accepted": 0, "rejected": 0,
+                     "stale": 0, "ls_time": "0", "ping": 55},
+                    {"id": 2, "url": "stratum+tcp://devfee.vnish.example:3333", "pool_type": "DevFee",
+                     "user": "vnish.fee", "status": "working", "accepted": 30, "rejected": 0, "stale": 0,
+                     "ls_time": "0:03:00", "ping": 60},
+                ],
+            },
+        }  # fmt: skip
+
+    def info_document(self) -> dict[str, Any]:
+        """Build /api/v1/info."""
+        return {
+            "miner": "Antminer S19", "model": "s19", "fw_name": "Vnish", "fw_version": "1.2.6",
+            "build_time": "2025-03-01", "platform": "xil", "install_type": "nand", "serial": self.serial,
+            "hr_measure": "GH/s",
+            "system": {
+                "os": "GNU/Linux", "uptime": "2 days, 3:04",
+                "network_status": {"mac": self.mac, "dhcp": True, "ip": LOOPBACK, "hostname": "antminer-s19"},
+            },
+        }  # fmt: skip
+
+    def presets_document(self) -> Any:
+        """Build /api/v1/autotune/presets in the configured shape."""
+        presets = [preset.document() for preset in self.presets]
+        return presets if self.presets_shape == "array" else {"presets": presets}
+
+    # --- HTTP ----------------------------------------------------------------------------
+    def _token_valid(self, request: web.Request) -> bool:
+        """Accept "Bearer <token>" or the raw token, unexpired."""
+        header = request.headers.get("Authorization", "")
+        token = header.removeprefix("Bearer ").strip()
+        expiry = self.state.tokens.get(token)
+        return expiry is not None and self.clock() < expiry
+
+    def expire_tokens(self) -> None:
+        """Invalidate every token, as a reboot or timeout would."""
+        self.state.tokens.clear()
+
+    @web.middleware
+    async def _middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """Record, inject faults, and check the token."""
+        if request.path.startswith("/_sim/"):
+            return await handler(request)
+        self.requests.append((request.method, request.path))
+        if self.fault is VNishFault.OFFLINE or self.clock() < self.offline_until:
+            assert request.transport is not None
+            request.transport.close()
+            raise web.HTTPServiceUnavailable()
+        if self.fault is VNishFault.SLOW:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._release.wait(), self.slow_seconds)
+        if self.fault is VNishFault.HTTP_500:
+            return web.json_response({"err": "Internal error"}, status=500)
+        if self.fault is VNishFault.MALFORMED_JSON and request.method == "GET":
+            return web.Response(text='{"miner": {"hr_realtime": 1', content_type="application/json")
+        if not request.path.endswith("/unlock") and not self._token_valid(request):
+            return web.json_response({"err": "Unauthorized"}, status=401)
+        return await handler(request)
+
+    async def _unlock(self, request: web.Request) -> web.Response:
+        """POST /api/v1/unlock."""
+        body = await request.json()
+        if body.get("pw") != self.password:
+            return web.json_response({"err": "Wrong password"}, status=403)
+        token = secrets.token_hex(16)
+        self.state.tokens[token] = self.clock() + self.token_ttl
+        return web.json_response({"token": token})
+
+    async def _info(self, request: web.Request) -> web.Response:
+        return web.json_response(self.info_document())
+
+    async def _status(self, request: web.Request) -> web.Response:
+        return web.json_response(self.status_document())
+
+    async def _summary(self, request: web.Request) -> web.Response:
+        return web.json_response(self.summary_document())
+
+    async def _perf_summary(self, request: web.Request) -> web.Response:
+        preset = self._preset().document()
+        return web.json_response({"current_preset": {**preset, "globals": {"volt": 1320, "freq": 525}}})
+
+    async def _presets(self, request: web.Request) -> web.Response:
+        return web.json_response(self.presets_document())
+
+    async def _get_settings(self, request: web.Request) -> web.Response:
+        return web.json_response({"miner": {"overclock": {"preset": self.state.preset}, "pools": []}})
+
+    async def _mining_command(self, request: web.Request) -> web.Response:
+        """POST /api/v1/mining/<command>: drive the state machine like the firmware."""
+        command = request.path.rsplit("/", 1)[1]
+        self.commands.append(command)
+        state = self.miner_state()
+        running = state not in ("stopped", "shutting-down", "failure")
+        if command in ("start", "resume"):
+            if running and self.start_when_running_500:
+                return web.json_response({"err": "CGMiner err: already running"}, status=500)
+            if state == "shutting-down":
+                return web.json_response({"err": "CGMiner err: busy"}, status=409)
+            if not running:
+                self._enter("starting")
+        elif command in ("stop", "pause"):
+            if not running and state != "failure":
+                return web.json_response({"err": "CGMiner err: not running"}, status=500)
+            self._enter("shutting-down")
+        else:
+            self._enter("restarting")
+        return web.Response(status=200)
+
+    async def _reboot(self, request: web.Request) -> web.Response:
+        """POST /api/v1/system/reboot: gone for a while, tokens lost, then starting."""
+        self.commands.append("reboot")
+        self.offline_until = self.clock() + self.timings.reboot
+        self.expire_tokens()
+        self._enter("starting", at=self.offline_until)
+        return web.Response(status=200)
+
+    async def _find_miner(self, request: web.Request) -> web.Response:
+        """POST /api/v1/find-miner: toggle the locate LED."""
+        self.state.find_miner = not self.state.find_miner
+        return web.json_response({"on": self.state.find_miner})
+
+    async def _post_settings(self, request: web.Request) -> web.Response:
+        """POST /api/v1/settings: only known presets are stored; the reply never says so."""
+        body = await request.json()
+        preset = body.get("miner", {}).get("overclock", {}).get("preset")
+        if preset in {p.name for p in self.presets}:
+            self.state.preset = preset
+        return web.json_response({"restart_required": False, "reboot_required": False})
+
+    async def _set_fault(self, request: web.Request) -> web.Response:
+        """POST /_sim/fault {"fault": "slow"} or {"failure": true}."""
+        body = await request.json()
+        self.fault = VNishFault(body.get("fault", "none"))
+        if body.get("failure"):
+            self.fail()
+        return web.json_response({"fault": str(self.fault)})
+
+
+async def _main(args: argparse.Namespace) -> None:
+    """Run simulators until interrupted."""
+    for index in range(args.count):
+        miner = VNishSimulator(password=args.password, seed=index)
+        await miner.start(args.port + index if args.port else 0)
+        print(json.dumps({"host": miner.host, "serial": miner.serial, "mac": miner.mac}), flush=True)
+    await asyncio.Event().wait()
+
+
+def main() -> None:
+    """Command-line entry: python -m simulators.vnish --count 2."""
+    parser = argparse.ArgumentParser(description="Simulated VNish Antminers on 127.0.0.1")
+    parser.add_argument("--count", type=int, default=1)
+    parser.add_argument("--password", default="admin")
+    parser.add_argument("--port", type=int, default=0, help="first port (0 = any free port)")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_main(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
