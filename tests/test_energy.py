@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
-from custom_components.mining_fleet.const import BITAXE_SCAN_INTERVAL
+from custom_components.mining_fleet.const import SCAN_INTERVAL
 from custom_components.mining_fleet.logic.energy import MAX_SAMPLE_GAP_SECONDS, EnergyIntegrator
 from simulators.axeos import Fault
 
@@ -56,7 +56,7 @@ async def test_energy_restored_and_counting(
     await hass.async_block_till_done()
     assert float(hass.states.get(entity_id).state) == pytest.approx(12.5)
     for _ in range(4):
-        freezer.tick(BITAXE_SCAN_INTERVAL)
+        freezer.tick(SCAN_INTERVAL)
         async_fire_time_changed(hass)
         await hass.async_block_till_done(wait_background_tasks=True)
     power = float(hass.states.get(entity_id.replace("_energy", "_power")).state)
@@ -67,12 +67,12 @@ async def test_energy_restored_and_counting(
     miner.fault = Fault.OFFLINE
     before_outage = float(hass.states.get(entity_id).state)
     for _ in range(3):
-        freezer.tick(BITAXE_SCAN_INTERVAL)
+        freezer.tick(SCAN_INTERVAL)
         async_fire_time_changed(hass)
         await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get(entity_id).state == "unavailable"
     miner.fault = Fault.NONE
-    freezer.tick(BITAXE_SCAN_INTERVAL)
+    freezer.tick(SCAN_INTERVAL)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     # The outage itself adds nothing: the first reading after it only starts a new stretch.
@@ -97,4 +97,4 @@ async def test_energy_ignores_unusable_restore(
 
 def test_scan_interval_is_in_the_agreed_band() -> None:
     """The constant poll interval stays between 10 and 15 s."""
-    assert timedelta(seconds=10) <= BITAXE_SCAN_INTERVAL <= timedelta(seconds=15)
+    assert timedelta(seconds=10) <= SCAN_INTERVAL <= timedelta(seconds=15)

@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.mining_fleet.const import BITAXE_SCAN_INTERVAL
+from custom_components.mining_fleet.const import SCAN_INTERVAL
 from simulators.axeos import Fault
 
 from .conftest import MinerSetup, SimulatorFactory, miner_entry, object_id_prefix
@@ -19,7 +19,7 @@ from .conftest import MinerSetup, SimulatorFactory, miner_entry, object_id_prefi
 
 async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     """Let one poll interval pass."""
-    freezer.tick(BITAXE_SCAN_INTERVAL + timedelta(seconds=1))
+    freezer.tick(SCAN_INTERVAL + timedelta(seconds=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
 

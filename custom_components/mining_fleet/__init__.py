@@ -1,11 +1,11 @@
-"""The mining_fleet integration: Bitaxe miners (and more kinds to come) in Home Assistant."""
+"""The mining_fleet integration: Bitaxe and VNish Antminer miners in Home Assistant."""
 
 from __future__ import annotations
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 
-from .coordinator import BitaxeCoordinator, MiningFleetConfigEntry
+from .coordinator import MiningFleetConfigEntry, create_coordinator
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -19,7 +19,7 @@ PLATFORMS = [
 
 async def async_setup_entry(hass: HomeAssistant, entry: MiningFleetConfigEntry) -> bool:
     """Connect to the miner, then set up its entities."""
-    coordinator = BitaxeCoordinator(hass, entry)
+    coordinator = create_coordinator(hass, entry)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

@@ -1,21 +1,29 @@
-"""Binary sensors: whether each miner is reachable, overheated or paused."""
+"""Binary sensors: whether each miner is reachable, and its problem and state flags."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.axeos_models import SystemInfo
-from .coordinator import MiningFleetConfigEntry
-from .entity import BitaxeEntity
+from .coordinator import (
+    BitaxeCoordinator,
+    MinerCoordinator,
+    MiningFleetConfigEntry,
+    VNishCoordinator,
+    VNishData,
+)
+from .entity import BitaxeEntity, MiningFleetEntity, VNishEntity
 
 PARALLEL_UPDATES = 0
 
@@ -49,6 +57,29 @@ BITAXE_BINARY_SENSORS: tuple[BitaxeBinarySensorDescription, ...] = (
     ),
 )
 
+
+@dataclass(frozen=True, kw_only=True)
+class VNishBinarySensorDescription(BinarySensorEntityDescription):
+    """A VNish binary sensor read from the latest poll."""
+
+    value_fn: Callable[[VNishData], bool | None]
+
+
+VNISH_BINARY_SENSORS: tuple[VNishBinarySensorDescription, ...] = (
+    VNishBinarySensorDescription(
+        key="failure",
+        translation_key="failure",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        value_fn=lambda data: data.status.miner_state == "failure",
+    ),
+    VNishBinarySensorDescription(
+        key="locate_led",
+        translation_key="locate_led",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.status.find_miner,
+    ),
+)
+
 ONLINE_DESCRIPTION = BinarySensorEntityDescription(
     key="online",
     translation_key="online",
@@ -63,12 +94,15 @@ async def async_setup_entry(
 ) -> None:
     """Add the binary sensors this miner's firmware supports."""
     coordinator = entry.runtime_data
-    entities: list[BinarySensorEntity] = [
-        BitaxeBinarySensor(coordinator, description)
-        for description in BITAXE_BINARY_SENSORS
-        if description.exists_fn(coordinator.data.info)
-    ]
-    entities.append(BitaxeOnlineSensor(coordinator, ONLINE_DESCRIPTION))
+    entities: list[BinarySensorEntity] = [OnlineSensor(coordinator, ONLINE_DESCRIPTION)]
+    if isinstance(coordinator, BitaxeCoordinator):
+        entities += [
+            BitaxeBinarySensor(coordinator, description)
+            for description in BITAXE_BINARY_SENSORS
+            if description.exists_fn(coordinator.data.info)
+        ]
+    elif isinstance(coordinator, VNishCoordinator):
+        entities += [VNishBinarySensor(coordinator, description) for description in VNISH_BINARY_SENSORS]
     async_add_entities(entities)
 
 
@@ -83,7 +117,18 @@ class BitaxeBinarySensor(BitaxeEntity, BinarySensorEntity):
         return self.entity_description.value_fn(self.coordinator.data.info)
 
 
-class BitaxeOnlineSensor(BitaxeEntity, BinarySensorEntity):
+class VNishBinarySensor(VNishEntity, BinarySensorEntity):
+    """A yes/no state of a VNish Antminer."""
+
+    entity_description: VNishBinarySensorDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the state from the latest poll."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class OnlineSensor(MiningFleetEntity[MinerCoordinator[Any]], BinarySensorEntity):
     """Whether the miner answered its last poll; available even when the miner is not."""
 
     @property

@@ -1,4 +1,4 @@
-"""Buttons: restart, identify and clear an overheat lock-out."""
+"""Buttons: restart, reboot, identify or locate, and clear an overheat lock-out."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.axeos import AxeOSClient
 from .api.axeos_models import SystemInfo
-from .coordinator import MiningFleetConfigEntry
-from .entity import BitaxeEntity, device_action
+from .coordinator import BitaxeCoordinator, MiningFleetConfigEntry, VNishCoordinator
+from .entity import BitaxeEntity, VNishEntity, device_action
 
 PARALLEL_UPDATES = 1
 
@@ -54,6 +54,41 @@ BITAXE_BUTTONS: tuple[BitaxeButtonDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class VNishButtonDescription(ButtonEntityDescription):
+    """A one-shot VNish action."""
+
+    press_fn: Callable[[VNishCoordinator], Awaitable[None]]
+
+
+async def _toggle_locate(coordinator: VNishCoordinator) -> None:
+    """Flip the locate LED relative to the state just read (the endpoint itself toggles)."""
+    await coordinator.client.set_locate(not coordinator.data.status.find_miner)
+
+
+VNISH_BUTTONS: tuple[VNishButtonDescription, ...] = (
+    VNishButtonDescription(
+        key="restart",
+        device_class=ButtonDeviceClass.RESTART,
+        entity_category=EntityCategory.CONFIG,
+        press_fn=lambda coordinator: coordinator.client.restart(),
+    ),
+    VNishButtonDescription(
+        key="reboot",
+        translation_key="reboot",
+        entity_category=EntityCategory.CONFIG,
+        press_fn=lambda coordinator: coordinator.client.reboot(),
+    ),
+    VNishButtonDescription(
+        key="locate",
+        translation_key="locate",
+        device_class=ButtonDeviceClass.IDENTIFY,
+        entity_category=EntityCategory.CONFIG,
+        press_fn=_toggle_locate,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: MiningFleetConfigEntry,
@@ -61,11 +96,14 @@ async def async_setup_entry(
 ) -> None:
     """Add the buttons this miner's firmware supports."""
     coordinator = entry.runtime_data
-    async_add_entities(
-        BitaxeButton(coordinator, description)
-        for description in BITAXE_BUTTONS
-        if description.exists_fn(coordinator.data.info)
-    )
+    if isinstance(coordinator, BitaxeCoordinator):
+        async_add_entities(
+            BitaxeButton(coordinator, description)
+            for description in BITAXE_BUTTONS
+            if description.exists_fn(coordinator.data.info)
+        )
+    elif isinstance(coordinator, VNishCoordinator):
+        async_add_entities(VNishButton(coordinator, description) for description in VNISH_BUTTONS)
 
 
 class BitaxeButton(BitaxeEntity, ButtonEntity):
@@ -77,3 +115,14 @@ class BitaxeButton(BitaxeEntity, ButtonEntity):
     async def async_press(self) -> None:
         """Run the action."""
         await self.entity_description.press_fn(self.coordinator.client)
+
+
+class VNishButton(VNishEntity, ButtonEntity):
+    """A one-shot action on a VNish Antminer."""
+
+    entity_description: VNishButtonDescription
+
+    @device_action
+    async def async_press(self) -> None:
+        """Run the action."""
+        await self.entity_description.press_fn(self.coordinator)

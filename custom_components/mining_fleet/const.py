@@ -11,8 +11,10 @@ LOGGER = logging.getLogger(__package__)
 
 CONF_KIND: Final = "kind"
 KIND_BITAXE: Final = "bitaxe"
+KIND_VNISH: Final = "vnish"
 
 # AxeOS answers /api/system/info in a few ms, but the ESP32's web server has only a handful of
-# sockets shared with its own UI; 15 s keeps the miner and the recorder (25+ entities per miner,
-# hundreds of miners on a farm) comfortable while the hashrate firmware averages stay fresh.
-BITAXE_SCAN_INTERVAL: Final = timedelta(seconds=15)
+# sockets shared with its own UI; VNish assembles its summary from CGMiner on every call. 15 s
+# keeps both miners and the recorder (25+ entities per miner, hundreds of miners on a farm)
+# comfortable while the firmware's hashrate averages stay fresh.
+SCAN_INTERVAL: Final = timedelta(seconds=15)

@@ -6,32 +6,47 @@ from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 
-from .coordinator import MiningFleetConfigEntry
+from .coordinator import BitaxeCoordinator, MiningFleetConfigEntry, VNishCoordinator
 
 # Stratum users carry the wallet address; Wi-Fi names and passwords identify the home.
 TO_REDACT = {
+    CONF_PASSWORD,
     "stratumUser",
     "fallbackStratumUser",
     "stratumPassword",
     "fallbackStratumPassword",
+    "user",
     "ssid",
     "wifiPass",
     "ipv4",
     "ipv6",
+    "serial",
+    "serial_number",
 }
 
 
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: MiningFleetConfigEntry
 ) -> dict[str, Any]:
-    """Return the entry, the model limits and the latest info reply, redacted."""
+    """Return the entry and what the miner last reported, redacted."""
     coordinator = entry.runtime_data
-    return {
-        "entry": {"data": dict(entry.data), "unique_id": entry.unique_id},
+    diagnostics: dict[str, Any] = {
+        "entry": {"data": async_redact_data(dict(entry.data), TO_REDACT), "unique_id": entry.unique_id},
         "last_update_success": coordinator.last_update_success,
-        "asic": asdict(coordinator.asic) if coordinator.asic else None,
-        "limits": asdict(coordinator.limits) if coordinator.limits else None,
-        "info": async_redact_data(dict(coordinator.data.info.raw), TO_REDACT),
     }
+    if isinstance(coordinator, BitaxeCoordinator):
+        diagnostics |= {
+            "asic": asdict(coordinator.asic) if coordinator.asic else None,
+            "limits": asdict(coordinator.limits) if coordinator.limits else None,
+            "info": dict(coordinator.data.info.raw),
+        }
+    elif isinstance(coordinator, VNishCoordinator):
+        diagnostics |= {
+            "info": asdict(coordinator.info) if coordinator.info else None,
+            "presets": [asdict(preset) for preset in coordinator.presets],
+            "data": asdict(coordinator.data),
+        }
+    return async_redact_data(diagnostics, TO_REDACT)

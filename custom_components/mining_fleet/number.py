@@ -17,7 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.axeos import AxeOSClient
 from .api.axeos_models import SystemInfo
-from .coordinator import MiningFleetConfigEntry
+from .coordinator import BitaxeCoordinator, MiningFleetConfigEntry
 from .entity import BitaxeEntity, device_action
 from .logic.bitaxe_limits import MIN_SAFE_FAN_PERCENT, TEMPERATURE_TARGET_RANGE
 
@@ -75,6 +75,8 @@ async def async_setup_entry(
 ) -> None:
     """Add the numbers this miner's firmware supports."""
     coordinator = entry.runtime_data
+    if not isinstance(coordinator, BitaxeCoordinator):
+        return
     async_add_entities(
         BitaxeNumber(coordinator, description)
         for description in BITAXE_NUMBERS

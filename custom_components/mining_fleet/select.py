@@ -1,4 +1,4 @@
-"""Selects: core voltage and frequency, offering only the options safe for the miner's model."""
+"""Selects: Bitaxe core voltage and frequency (safe options only) and the VNish power preset."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.axeos import AxeOSClient
 from .api.axeos_models import SystemInfo
-from .coordinator import BitaxeCoordinator, MiningFleetConfigEntry
-from .entity import BitaxeEntity, device_action
+from .coordinator import BitaxeCoordinator, MiningFleetConfigEntry, VNishCoordinator
+from .entity import BitaxeEntity, VNishEntity, device_action
 from .logic.bitaxe_limits import ModelLimits
 
 PARALLEL_UPDATES = 1
@@ -51,6 +51,11 @@ BITAXE_SELECTS: tuple[BitaxeSelectDescription, ...] = (
 )
 
 
+PRESET_DESCRIPTION = SelectEntityDescription(
+    key="power_preset", translation_key="power_preset", entity_category=EntityCategory.CONFIG
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: MiningFleetConfigEntry,
@@ -58,7 +63,11 @@ async def async_setup_entry(
 ) -> None:
     """Add the selects when the miner's safe limits are known; never offer unknown ranges."""
     coordinator = entry.runtime_data
-    if (limits := coordinator.limits) is None:
+    if isinstance(coordinator, VNishCoordinator):
+        if coordinator.tuned_presets:
+            async_add_entities([VNishPresetSelect(coordinator, PRESET_DESCRIPTION)])
+        return
+    if not isinstance(coordinator, BitaxeCoordinator) or (limits := coordinator.limits) is None:
         return
     async_add_entities(
         BitaxeSelect(coordinator, description, description.options_fn(limits))
@@ -95,3 +104,25 @@ class BitaxeSelect(BitaxeEntity, SelectEntity):
     async def async_select_option(self, option: str) -> None:
         """Send the chosen value; Home Assistant has already refused anything off the list."""
         await self.entity_description.set_fn(self.coordinator.client, self._values[option])
+
+
+class VNishPresetSelect(VNishEntity, SelectEntity):
+    """Choose a tuned power preset; untuned ones would start hours of autotuning, so none is offered."""
+
+    def __init__(self, coordinator: VNishCoordinator, description: SelectEntityDescription) -> None:
+        """Offer the tuned presets by their descriptive names."""
+        super().__init__(coordinator, description)
+        self._names = {preset.pretty: preset.name for preset in coordinator.tuned_presets}
+        self._attr_options = list(self._names)
+
+    @property
+    def current_option(self) -> str | None:
+        """Return the active preset; unknown when it is not one of the tuned ones."""
+        return next(
+            (pretty for pretty, name in self._names.items() if name == self.coordinator.data.preset), None
+        )
+
+    @device_action
+    async def async_select_option(self, option: str) -> None:
+        """Switch the preset and confirm it was stored."""
+        await self.coordinator.client.set_preset(self._names[option])

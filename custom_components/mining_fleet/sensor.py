@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from homeassistant.components.sensor import (
     RestoreSensor,
@@ -30,13 +31,22 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .api.axeos_models import SystemInfo
-from .coordinator import BitaxeCoordinator, BitaxeData, MiningFleetConfigEntry
-from .entity import BitaxeEntity
+from .api.vnish_models import MINER_STATES, VNishChain
+from .coordinator import (
+    BitaxeCoordinator,
+    BitaxeData,
+    MinerCoordinator,
+    MiningFleetConfigEntry,
+    VNishCoordinator,
+    VNishData,
+)
+from .entity import BitaxeEntity, MiningFleetEntity, VNishEntity
 from .logic.energy import EnergyIntegrator
 
 PARALLEL_UPDATES = 0
 
 HASHRATE_GH = "GH/s"
+HASHRATE_TH = "TH/s"
 EFFICIENCY_J_PER_TH = "J/TH"
 
 type StateValue = float | str | datetime | None
@@ -247,6 +257,153 @@ BITAXE_SENSORS: tuple[BitaxeSensorDescription, ...] = (
     ),
 )
 
+
+@dataclass(frozen=True, kw_only=True)
+class VNishSensorDescription(SensorEntityDescription):
+    """A VNish sensor: how to read it from the latest poll."""
+
+    value_fn: Callable[[VNishData], StateValue]
+
+
+def _vnish_hashrate(key: str, read: Callable[[VNishData], float | None]) -> VNishSensorDescription:
+    """Describe a VNish hashrate sensor (TH/s)."""
+    return VNishSensorDescription(
+        key=key,
+        translation_key=key,
+        native_unit_of_measurement=HASHRATE_TH,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=read,
+    )
+
+
+def _vnish_temperature(key: str, read: Callable[[VNishData], float | None]) -> VNishSensorDescription:
+    """Describe a VNish temperature sensor (°C)."""
+    return VNishSensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=read,
+    )
+
+
+def _vnish_pool(data: VNishData) -> str | None:
+    """Return the active user pool's URL (the worker name stays out of the state)."""
+    pool = data.summary.active_pool
+    return pool.url if pool else None
+
+
+VNISH_SENSORS: tuple[VNishSensorDescription, ...] = (
+    _vnish_hashrate("hashrate", lambda data: data.summary.hashrate_realtime),
+    _vnish_hashrate("hashrate_average", lambda data: data.summary.hashrate_average),
+    _vnish_hashrate("hashrate_nominal", lambda data: data.summary.hashrate_nominal),
+    VNishSensorDescription(
+        key="power",
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda data: data.summary.power,
+    ),
+    VNishSensorDescription(
+        key="efficiency",
+        translation_key="efficiency",
+        native_unit_of_measurement=EFFICIENCY_J_PER_TH,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda data: data.summary.efficiency,
+    ),
+    _vnish_temperature("chip_temperature", lambda data: data.summary.chip_temperature_max),
+    _vnish_temperature("board_temperature", lambda data: data.summary.board_temperature_max),
+    VNishSensorDescription(
+        key="fan_duty",
+        translation_key="fan_duty",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda data: data.summary.fan_duty,
+    ),
+    VNishSensorDescription(
+        key="miner_state",
+        translation_key="miner_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=list(MINER_STATES),
+        value_fn=lambda data: data.status.miner_state if data.status.miner_state in MINER_STATES else None,
+    ),
+    VNishSensorDescription(
+        key="active_pool",
+        translation_key="active_pool",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_vnish_pool,
+    ),
+)
+
+
+def _fan_description(index: int) -> VNishSensorDescription:
+    """Describe the speed sensor of fan number index (from 1)."""
+    return VNishSensorDescription(
+        key=f"fan_{index}_speed",
+        translation_key="fan_n_speed",
+        translation_placeholders={"fan": str(index)},
+        native_unit_of_measurement=REVOLUTIONS_PER_MINUTE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda data: data.summary.fan_rpms[index - 1]
+        if len(data.summary.fan_rpms) >= index
+        else None,
+    )
+
+
+def _chain(data: VNishData, chain_id: int) -> VNishChain | None:
+    """Return the hashboard with this id from the latest poll."""
+    return next((chain for chain in data.summary.chains if chain.id == chain_id), None)
+
+
+def _chain_descriptions(chain_id: int) -> tuple[VNishSensorDescription, ...]:
+    """Describe one hashboard's hashrate and temperature (disabled by default: they are many)."""
+
+    def read(attribute: str) -> Callable[[VNishData], float | None]:
+        return lambda data: getattr(chain, attribute) if (chain := _chain(data, chain_id)) else None
+
+    placeholders = {"board": str(chain_id)}
+    return (
+        VNishSensorDescription(
+            key=f"board_{chain_id}_hashrate",
+            translation_key="board_hashrate",
+            translation_placeholders=placeholders,
+            native_unit_of_measurement=HASHRATE_TH,
+            state_class=SensorStateClass.MEASUREMENT,
+            suggested_display_precision=2,
+            entity_registry_enabled_default=False,
+            value_fn=read("hashrate"),
+        ),
+        VNishSensorDescription(
+            key=f"board_{chain_id}_temperature",
+            translation_key="board_n_temperature",
+            translation_placeholders=placeholders,
+            device_class=SensorDeviceClass.TEMPERATURE,
+            native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+            state_class=SensorStateClass.MEASUREMENT,
+            suggested_display_precision=1,
+            entity_registry_enabled_default=False,
+            value_fn=read("board_temperature"),
+        ),
+    )
+
+
+def _vnish_sensors(coordinator: VNishCoordinator) -> list[SensorEntity]:
+    """Return the VNish sensors, with one per fan and two per hashboard seen in the first poll."""
+    summary = coordinator.data.summary
+    descriptions = list(VNISH_SENSORS)
+    descriptions += [_fan_description(index) for index in range(1, len(summary.fan_rpms) + 1)]
+    for chain in summary.chains:
+        descriptions += _chain_descriptions(chain.id)
+    return [VNishSensor(coordinator, description) for description in descriptions]
+
+
 ENERGY_DESCRIPTION = SensorEntityDescription(
     key="energy",
     device_class=SensorDeviceClass.ENERGY,
@@ -263,13 +420,15 @@ async def async_setup_entry(
 ) -> None:
     """Add the sensors this miner's firmware supports."""
     coordinator = entry.runtime_data
-    info = coordinator.data.info
-    entities: list[SensorEntity] = [
-        BitaxeSensor(coordinator, description)
-        for description in BITAXE_SENSORS
-        if description.exists_fn(info)
-    ]
-    entities.append(BitaxeEnergySensor(coordinator, ENERGY_DESCRIPTION))
+    entities: list[SensorEntity] = [EnergySensor(coordinator, ENERGY_DESCRIPTION)]
+    if isinstance(coordinator, BitaxeCoordinator):
+        entities += [
+            BitaxeSensor(coordinator, description)
+            for description in BITAXE_SENSORS
+            if description.exists_fn(coordinator.data.info)
+        ]
+    elif isinstance(coordinator, VNishCoordinator):
+        entities += _vnish_sensors(coordinator)
     async_add_entities(entities)
 
 
@@ -284,10 +443,21 @@ class BitaxeSensor(BitaxeEntity, SensorEntity):
         return self.entity_description.value_fn(self.coordinator.data)
 
 
-class BitaxeEnergySensor(BitaxeEntity, RestoreSensor):
+class VNishSensor(VNishEntity, SensorEntity):
+    """A telemetry value of a VNish Antminer."""
+
+    entity_description: VNishSensorDescription
+
+    @property
+    def native_value(self) -> StateValue:
+        """Return the value from the latest poll."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class EnergySensor(MiningFleetEntity[MinerCoordinator[Any]], RestoreSensor):
     """Energy used by the miner, integrated from its power readings and kept across restarts."""
 
-    def __init__(self, coordinator: BitaxeCoordinator, description: SensorEntityDescription) -> None:
+    def __init__(self, coordinator: MinerCoordinator[Any], description: SensorEntityDescription) -> None:
         """Start from zero until the restored total arrives."""
         super().__init__(coordinator, description)
         self._integrator = EnergyIntegrator()
@@ -309,7 +479,7 @@ class BitaxeEnergySensor(BitaxeEntity, RestoreSensor):
 
     def _add_sample(self) -> None:
         """Feed the latest power reading (or the lack of one) to the integrator."""
-        power = self.coordinator.data.info.power if self.coordinator.last_update_success else None
+        power = self.coordinator.power if self.coordinator.last_update_success else None
         self._integrator.add(dt_util.utcnow().timestamp(), power)
 
     @property

@@ -1,4 +1,4 @@
-"""Switches: mining on/off (pause/resume, AxeOS 2.14+) and automatic fan control."""
+"""Switches: mining on/off (VNish start/stop, AxeOS 2.14+ pause/resume) and automatic fan control."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.axeos import AxeOSClient
 from .api.axeos_models import SystemInfo
-from .coordinator import MiningFleetConfigEntry
-from .entity import BitaxeEntity, device_action
+from .coordinator import BitaxeCoordinator, MinerCoordinator, MiningFleetConfigEntry
+from .entity import BitaxeEntity, MiningFleetEntity, device_action
 
 PARALLEL_UPDATES = 1
 
@@ -28,19 +28,9 @@ class BitaxeSwitchDescription(SwitchEntityDescription):
     exists_fn: Callable[[SystemInfo], bool] = lambda _: True
 
 
-async def _set_mining(client: AxeOSClient, on: bool) -> None:
-    """Resume or pause hashing."""
-    await (client.resume() if on else client.pause())
-
+MINING_DESCRIPTION = SwitchEntityDescription(key="mining", translation_key="mining")
 
 BITAXE_SWITCHES: tuple[BitaxeSwitchDescription, ...] = (
-    BitaxeSwitchDescription(
-        key="mining",
-        translation_key="mining",
-        value_fn=lambda info: None if info.mining_paused is None else not info.mining_paused,
-        set_fn=_set_mining,
-        exists_fn=lambda info: info.supports_pause,
-    ),
     BitaxeSwitchDescription(
         key="auto_fan",
         translation_key="auto_fan",
@@ -59,11 +49,35 @@ async def async_setup_entry(
 ) -> None:
     """Add the switches this miner's firmware supports."""
     coordinator = entry.runtime_data
-    async_add_entities(
-        BitaxeSwitch(coordinator, description)
-        for description in BITAXE_SWITCHES
-        if description.exists_fn(coordinator.data.info)
-    )
+    entities: list[SwitchEntity] = []
+    if coordinator.can_start_stop:
+        entities.append(MiningSwitch(coordinator, MINING_DESCRIPTION))
+    if isinstance(coordinator, BitaxeCoordinator):
+        entities += [
+            BitaxeSwitch(coordinator, description)
+            for description in BITAXE_SWITCHES
+            if description.exists_fn(coordinator.data.info)
+        ]
+    async_add_entities(entities)
+
+
+class MiningSwitch(MiningFleetEntity[MinerCoordinator[Any]], SwitchEntity):
+    """Hashing on or off."""
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return whether the miner is hashing."""
+        return self.coordinator.is_mining
+
+    @device_action
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Start (or resume) hashing."""
+        await self.coordinator.async_set_mining(True)
+
+    @device_action
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Stop (or pause) hashing."""
+        await self.coordinator.async_set_mining(False)
 
 
 class BitaxeSwitch(BitaxeEntity, SwitchEntity):
