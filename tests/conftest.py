@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from homeassistant.const import CONF_HOST
+from homeassistant.const import CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import format_mac
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.mining_fleet.const import CONF_KIND, DOMAIN, KIND_BITAXE
+from custom_components.mining_fleet.const import CONF_KIND, DOMAIN, KIND_BITAXE, KIND_VNISH
 from simulators.axeos import AxeOSSimulator
+from simulators.vnish import Timings, VNishSimulator
 
 type SimulatorFactory = Callable[..., Awaitable[AxeOSSimulator]]
 type MinerSetup = Callable[..., Awaitable[tuple[AxeOSSimulator, MockConfigEntry]]]
@@ -67,6 +68,56 @@ async def setup_miner(hass: HomeAssistant, start_simulator: SimulatorFactory) ->
     ) -> tuple[AxeOSSimulator, MockConfigEntry]:
         miner = await start_simulator(firmware, board, **kwargs)
         entry = miner_entry(miner)
+        entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        return miner, entry
+
+    return _setup
+
+
+type VNishFactory = Callable[..., Awaitable[VNishSimulator]]
+type VNishSetup = Callable[..., Awaitable[tuple[VNishSimulator, MockConfigEntry]]]
+
+# Fast transient states so tests see whole stop/start cycles in real time.
+FAST = Timings(shutting_down=0.05, starting=0.05, restarting=0.05, reboot=0.3)
+
+
+@pytest.fixture
+async def start_vnish(socket_enabled: None) -> AsyncIterator[VNishFactory]:
+    """Start simulated VNish Antminers on free loopback ports; stop them after the test."""
+    started: list[VNishSimulator] = []
+
+    async def _start(**kwargs: Any) -> VNishSimulator:
+        kwargs.setdefault("seed", 100 + len(started))
+        kwargs.setdefault("timings", FAST)
+        miner = VNishSimulator(**kwargs)
+        await miner.start()
+        started.append(miner)
+        return miner
+
+    yield _start
+    for miner in started:
+        await miner.stop()
+
+
+def vnish_entry(miner: VNishSimulator, password: str = "admin") -> MockConfigEntry:
+    """Return a config entry for a simulated VNish miner, as the config flow would create it."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="antminer-s19",
+        unique_id=format_mac(miner.mac),
+        data={CONF_KIND: KIND_VNISH, CONF_HOST: miner.host, CONF_PASSWORD: password},
+    )
+
+
+@pytest.fixture
+async def setup_vnish(hass: HomeAssistant, start_vnish: VNishFactory) -> VNishSetup:
+    """Start a VNish simulator and set up a config entry for it."""
+
+    async def _setup(**kwargs: Any) -> tuple[VNishSimulator, MockConfigEntry]:
+        miner = await start_vnish(**kwargs)
+        entry = vnish_entry(miner)
         entry.add_to_hass(hass)
         await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+import json
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -28,6 +29,11 @@ TO_REDACT = {
 }
 
 
+def _plain(model: Any) -> Any:
+    """Return a dataclass as JSON-ready dicts and lists (tuples would escape redaction)."""
+    return json.loads(json.dumps(asdict(model), default=str))
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: MiningFleetConfigEntry
 ) -> dict[str, Any]:
@@ -39,14 +45,14 @@ async def async_get_config_entry_diagnostics(
     }
     if isinstance(coordinator, BitaxeCoordinator):
         diagnostics |= {
-            "asic": asdict(coordinator.asic) if coordinator.asic else None,
-            "limits": asdict(coordinator.limits) if coordinator.limits else None,
+            "asic": _plain(coordinator.asic) if coordinator.asic else None,
+            "limits": _plain(coordinator.limits) if coordinator.limits else None,
             "info": dict(coordinator.data.info.raw),
         }
     elif isinstance(coordinator, VNishCoordinator):
         diagnostics |= {
-            "info": asdict(coordinator.info) if coordinator.info else None,
-            "presets": [asdict(preset) for preset in coordinator.presets],
-            "data": asdict(coordinator.data),
+            "info": _plain(coordinator.info) if coordinator.info else None,
+            "presets": [_plain(preset) for preset in coordinator.presets],
+            "data": _plain(coordinator.data),
         }
     return async_redact_data(diagnostics, TO_REDACT)
