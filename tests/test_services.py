@@ -1,0 +1,96 @@
+"""The start_mining / stop_mining services across kinds of miners."""
+
+from __future__ import annotations
+
+from homeassistant.const import ATTR_DEVICE_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.mining_fleet.const import DOMAIN
+from simulators.axeos import Fault
+from simulators.vnish import VNishFault
+
+from .conftest import MinerSetup, VNishSetup
+
+
+def _device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
+    """Return the device of a config entry."""
+    (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    return device.id
+
+
+async def _call(hass: HomeAssistant, service: str, *device_ids: str) -> None:
+    await hass.services.async_call(DOMAIN, service, {ATTR_DEVICE_ID: list(device_ids)}, blocking=True)
+
+
+async def test_stop_and_start_a_mixed_fleet(
+    hass: HomeAssistant, setup_miner: MinerSetup, setup_vnish: VNishSetup
+) -> None:
+    """One call reaches a Bitaxe (pause/resume) and an Antminer (stop/start); repeats are no-ops."""
+    clock = [0.0]
+    bitaxe, bitaxe_entry = await setup_miner("2.15")
+    antminer, antminer_entry = await setup_vnish(clock=lambda: clock[0])
+    devices = (_device_id(hass, bitaxe_entry), _device_id(hass, antminer_entry))
+    await _call(hass, "stop_mining", *devices)
+    assert bitaxe.state.paused is True
+    assert antminer.miner_state() in ("shutting-down", "stopped")
+    await _call(hass, "stop_mining", *devices)  # already stopped: success, nothing changes
+    assert antminer.miner_state() in ("shutting-down", "stopped")
+    clock[0] += 1  # the shutdown finishes (the firmware refuses a start while shutting down)
+    assert antminer.miner_state() == "stopped"
+    await _call(hass, "start_mining", *devices)
+    assert bitaxe.state.paused is False
+    assert antminer.miner_state() in ("starting", "mining")
+    await _call(hass, "start_mining", *devices)
+    assert antminer.commands.count("start") == 2
+
+
+async def test_failure_names_the_miner(hass: HomeAssistant, setup_vnish: VNishSetup) -> None:
+    """A miner that does not accept the command fails the call with its name."""
+    miner, entry = await setup_vnish()
+    miner.fault = VNishFault.HTTP_500
+    with pytest.raises(HomeAssistantError) as caught:
+        await _call(hass, "stop_mining", _device_id(hass, entry))
+    assert caught.value.translation_key == "action_unexpected_response"
+    assert caught.value.translation_placeholders["name"] == entry.title
+
+
+async def test_several_failures_are_reported_together(
+    hass: HomeAssistant, setup_miner: MinerSetup, setup_vnish: VNishSetup
+) -> None:
+    """Every miner is tried; all failures are listed."""
+    bitaxe, bitaxe_entry = await setup_miner("2.15")
+    antminer, antminer_entry = await setup_vnish()
+    bitaxe.fault = Fault.HTTP_500
+    antminer.fault = VNishFault.OFFLINE
+    with pytest.raises(HomeAssistantError) as caught:
+        await _call(hass, "stop_mining", _device_id(hass, bitaxe_entry), _device_id(hass, antminer_entry))
+    assert caught.value.translation_key == "several_miners_failed"
+
+
+async def test_invalid_targets(hass: HomeAssistant, setup_miner: MinerSetup) -> None:
+    """Unknown devices, other integrations' devices, unloaded and unsupported miners are refused up front."""
+    old, old_entry = await setup_miner("2.12")
+    with pytest.raises(ServiceValidationError) as caught:
+        await _call(hass, "stop_mining", "nope")
+    assert caught.value.translation_key == "unknown_device"
+    with pytest.raises(ServiceValidationError) as caught:
+        await _call(hass, "stop_mining", _device_id(hass, old_entry))
+    assert caught.value.translation_key == "start_stop_unsupported"
+    other = MockConfigEntry(domain="other")
+    other.add_to_hass(hass)
+    foreign = dr.async_get(hass).async_get_or_create(
+        config_entry_id=other.entry_id, identifiers={("other", "x")}
+    )
+    with pytest.raises(ServiceValidationError) as caught:
+        await _call(hass, "stop_mining", foreign.id)
+    assert caught.value.translation_key == "not_a_miner"
+    device_id = _device_id(hass, old_entry)
+    await hass.config_entries.async_unload(old_entry.entry_id)
+    with pytest.raises(ServiceValidationError) as caught:
+        await _call(hass, "start_mining", device_id)
+    assert caught.value.translation_key == "miner_not_loaded"
+    assert old.requests[-1][0] == "GET"  # nothing was ever sent to the miner
