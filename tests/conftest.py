@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD
@@ -22,6 +23,12 @@ type MinerSetup = Callable[..., Awaitable[tuple[AxeOSSimulator, MockConfigEntry]
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/mining_fleet."""
+
+
+@pytest.fixture(autouse=True)
+def isolated_config_dir(hass: HomeAssistant, tmp_path: Path) -> None:
+    """Give every test its own config folder, so installed blueprints never leak between tests."""
+    hass.config.config_dir = str(tmp_path)
 
 
 @pytest.fixture

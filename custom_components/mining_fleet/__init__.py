@@ -7,6 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .blueprint_installer import async_install_blueprints
 from .const import DOMAIN
 from .coordinator import MiningFleetConfigEntry, create_coordinator
 from .services import async_setup_services
@@ -24,8 +25,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's services once."""
+    """Register the integration's services once and install its blueprints."""
     async_setup_services(hass)
+    await async_install_blueprints(hass)
     return True
 
 

@@ -16,6 +16,7 @@ from .errors import (
     ApiResponseError,
     ApiTimeoutError,
 )
+from .http import send_once_more_if_dropped
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -42,13 +43,12 @@ class AxeOSClient:
         try:
             async with asyncio.timeout(self._timeout):
                 # No Origin header: AxeOS answers 401 to a non-local Origin.
-                async with self._session.request(method, url, json=body) as response:
-                    text = await response.text()
+                status, text = await send_once_more_if_dropped(self._session, method, url, json=body)
         except TimeoutError as err:
             raise ApiTimeoutError(f"{self.host} did not answer {path} in {self._timeout} s") from err
         except (aiohttp.ClientError, OSError) as err:
             raise ApiConnectionError(f"cannot reach {self.host}: {err}") from err
-        return self._check_status(response.status, path, text)
+        return self._check_status(status, path, text)
 
     def _check_status(self, status: int, path: str, text: str) -> str | None:
         """Translate an HTTP status into the exception tree."""

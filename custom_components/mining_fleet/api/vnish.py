@@ -16,6 +16,7 @@ from .errors import (
     ApiResponseError,
     ApiTimeoutError,
 )
+from .http import send_once_more_if_dropped
 from .vnish_models import (
     VNishInfo,
     VNishPreset,
@@ -57,10 +58,9 @@ class VNishClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
             async with asyncio.timeout(self._timeout):
-                async with self._session.request(
-                    method, f"{self.base_url}/api/v1/{path}", json=body, headers=headers
-                ) as response:
-                    return response.status, await response.text()
+                return await send_once_more_if_dropped(
+                    self._session, method, f"{self.base_url}/api/v1/{path}", json=body, headers=headers
+                )
         except TimeoutError as err:
             raise ApiTimeoutError(f"{self.host} did not answer {path} in {self._timeout} s") from err
         except (aiohttp.ClientError, OSError) as err:
