@@ -97,6 +97,7 @@ class VNishSimulator:
         self.password = password
         self.serial = serial or f"JYZZ{self._random.randrange(10**8):08d}"
         self.mac = mac or ":".join(f"{self._random.randrange(256):02x}" for _ in range(6))
+        self.hostname = f"antminer-{self.mac[-5:].replace(':', '')}"
         self.presets_shape = presets_shape
         self.start_when_running_500 = start_when_running_500
         self.token_ttl = token_ttl
@@ -115,6 +116,8 @@ class VNishSimulator:
         self.state = VNishState(since=clock())
         self.requests: list[tuple[str, str]] = []
         self.commands: list[str] = []
+        # Wall-clock arrival of each command, for benchmarks that compare with Home Assistant's clock.
+        self.command_arrivals: list[tuple[float, str]] = []
         self._runner: web.AppRunner | None = None
         self._release = asyncio.Event()
         self.port = 0
@@ -276,7 +279,7 @@ class VNishSimulator:
             "hr_measure": "GH/s",
             "system": {
                 "os": "GNU/Linux", "uptime": "2 days, 3:04",
-                "network_status": {"mac": self.mac, "dhcp": True, "ip": LOOPBACK, "hostname": "antminer-s19"},
+                "network_status": {"mac": self.mac, "dhcp": True, "ip": LOOPBACK, "hostname": self.hostname},
             },
         }  # fmt: skip
 
@@ -352,6 +355,7 @@ class VNishSimulator:
         """POST /api/v1/mining/<command>: drive the state machine like the firmware."""
         command = request.path.rsplit("/", 1)[1]
         self.commands.append(command)
+        self.command_arrivals.append((time.time(), command))
         state = self.miner_state()
         running = state not in ("stopped", "shutting-down", "failure")
         if command in ("start", "resume"):

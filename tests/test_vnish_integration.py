@@ -46,7 +46,7 @@ async def test_user_adds_vnish(hass: HomeAssistant, start_vnish: VNishFactory) -
         flow_id, {CONF_HOST: miner.host, CONF_PASSWORD: "admin"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "antminer-s19"
+    assert result["title"] == miner.hostname
     assert result["data"] == {CONF_KIND: KIND_VNISH, CONF_HOST: miner.host, CONF_PASSWORD: "admin"}
     assert result["result"].unique_id == format_mac(miner.mac)
     await hass.async_block_till_done()

@@ -1,0 +1,1 @@
+"""Developer scripts (set-up, test, demo) and the Home Assistant process driver."""
