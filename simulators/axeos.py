@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-LOOPBACK = "127.0.0.1"
+from .server import LOOPBACK, LoopbackServer
 
 
 class Fault(enum.StrEnum):
@@ -120,7 +120,7 @@ class MinerState:
     last_physics: float = 0.0
 
 
-class AxeOSSimulator:
+class AxeOSSimulator(LoopbackServer):
     """One simulated Bitaxe; call start() to serve it on a free loopback port."""
 
     def __init__(
@@ -134,6 +134,7 @@ class AxeOSSimulator:
         seed: int | None = None,
     ) -> None:
         """Create a miner running the given firmware generation on the given board."""
+        super().__init__()
         self.version = parse_firmware(firmware)
         self.firmware = f"v{self.version[0]}.{self.version[1]}.0"
         self.board = BOARDS[board or DEFAULT_BOARD.get(self.version, "gamma")]
@@ -144,7 +145,6 @@ class AxeOSSimulator:
         self.fault = Fault.NONE
         self.hang_seconds = 3600.0
         self.offline_until = 0.0
-        self._release_hangs = asyncio.Event()
         self.requests: list[tuple[str, str, Any]] = []
         now = clock()
         self.state = MinerState(
@@ -166,15 +166,8 @@ class AxeOSSimulator:
                 },
             ],
         )
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     # --- lifecycle -----------------------------------------------------------------
-    @property
-    def host(self) -> str:
-        """Return host:port for clients."""
-        return f"{LOOPBACK}:{self.port}"
-
     def at_least(self, major: int, minor: int) -> bool:
         """Return True when the simulated firmware is this version or newer."""
         return self.version >= (major, minor)
@@ -194,23 +187,6 @@ class AxeOSSimulator:
             app.router.add_post("/api/system/resume", self._resume)
         app.router.add_post("/_sim/fault", self._set_fault)
         return app
-
-    async def start(self, port: int = 0) -> None:
-        """Serve on 127.0.0.1 (a free port unless one is given)."""
-        self._runner = web.AppRunner(self.build_app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, LOOPBACK, port)
-        await site.start()
-        server = site._server  # noqa: SLF001 - aiohttp has no public accessor for the bound port
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-
-    async def stop(self) -> None:
-        """Stop serving."""
-        self._release_hangs.set()
-        if self._runner:
-            await self._runner.cleanup()
-            self._runner = None
 
     # --- physics -------------------------------------------------------------------
     def _targets(self) -> tuple[float, float, float]:
@@ -525,9 +501,7 @@ class AxeOSSimulator:
             request.transport.close()  # A rebooting ESP32 drops the connection.
             raise web.HTTPServiceUnavailable()
         if self.fault is Fault.TIMEOUT:
-            # Hang like a stuck ESP32; stop() releases hung requests so shutdown is quick.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._release_hangs.wait(), self.hang_seconds)
+            await self.hang(self.hang_seconds)  # like a stuck ESP32
         if self.fault is Fault.HTTP_500:
             raise web.HTTPInternalServerError(text="Internal Server Error")
         if self.fault is Fault.NOT_LOCAL:

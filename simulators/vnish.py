@@ -16,7 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
-LOOPBACK = "127.0.0.1"
+from .server import LOOPBACK, LoopbackServer
+
 HASHING = ("mining", "auto-tuning")
 
 
@@ -76,7 +77,7 @@ class VNishState:
     tokens: dict[str, float] = field(default_factory=dict)
 
 
-class VNishSimulator:
+class VNishSimulator(LoopbackServer):
     """One simulated Antminer on VNish; call start() to serve it on a free loopback port."""
 
     def __init__(
@@ -93,6 +94,7 @@ class VNishSimulator:
         seed: int | None = None,
     ) -> None:
         """Create a miner in the mining state."""
+        super().__init__()
         self._random = random.Random(seed)
         self.password = password
         self.serial = serial or f"JYZZ{self._random.randrange(10**8):08d}"
@@ -118,16 +120,8 @@ class VNishSimulator:
         self.commands: list[str] = []
         # Wall-clock arrival of each command, for benchmarks that compare with Home Assistant's clock.
         self.command_arrivals: list[tuple[float, str]] = []
-        self._runner: web.AppRunner | None = None
-        self._release = asyncio.Event()
-        self.port = 0
 
     # --- lifecycle -----------------------------------------------------------------
-    @property
-    def host(self) -> str:
-        """Return host:port for clients."""
-        return f"{LOOPBACK}:{self.port}"
-
     def build_app(self) -> web.Application:
         """Build the aiohttp application."""
         app = web.Application(middlewares=[self._middleware])
@@ -146,23 +140,6 @@ class VNishSimulator:
         app.router.add_post(api + "settings", self._post_settings)
         app.router.add_post("/_sim/fault", self._set_fault)
         return app
-
-    async def start(self, port: int = 0) -> None:
-        """Serve on 127.0.0.1 (a free port unless one is given)."""
-        self._runner = web.AppRunner(self.build_app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, LOOPBACK, port)
-        await site.start()
-        server = site._server  # noqa: SLF001 - aiohttp has no public accessor for the bound port
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-
-    async def stop(self) -> None:
-        """Stop serving; hung requests are released."""
-        self._release.set()
-        if self._runner:
-            await self._runner.cleanup()
-            self._runner = None
 
     # --- state machine ---------------------------------------------------------------
     def miner_state(self) -> str:
@@ -313,8 +290,7 @@ class VNishSimulator:
             request.transport.close()
             raise web.HTTPServiceUnavailable()
         if self.fault is VNishFault.SLOW:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._release.wait(), self.slow_seconds)
+            await self.hang(self.slow_seconds)
         if self.fault is VNishFault.HTTP_500:
             return web.json_response({"err": "Internal error"}, status=500)
         if self.fault is VNishFault.MALFORMED_JSON and request.method == "GET":

@@ -7,7 +7,26 @@ import os
 from pathlib import Path
 from typing import Any
 
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+
 SNAPSHOT_DIR = Path(__file__).parent / "snapshots"
+
+
+def entity_table(hass: HomeAssistant, entry_id: str) -> dict[str, dict[str, Any]]:
+    """Describe every entity of an entry by the fields users and the UI rely on."""
+    return {
+        entity.entity_id: {
+            "unique_id_suffix": entity.unique_id.split("_", 1)[1],
+            "translation_key": entity.translation_key,
+            "device_class": entity.original_device_class,
+            "unit": entity.unit_of_measurement,
+            "category": entity.entity_category,
+            "enabled": entity.disabled_by is None,
+            "capabilities": entity.capabilities,
+        }
+        for entity in er.async_entries_for_config_entry(er.async_get(hass), entry_id)
+    }
 
 
 def assert_snapshot(name: str, data: Any) -> None:

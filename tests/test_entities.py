@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import format_mac
 import pytest
 
@@ -14,24 +12,7 @@ from custom_components.mining_fleet.const import DOMAIN
 from simulators.axeos import Board
 
 from .conftest import MinerSetup, SimulatorFactory, miner_entry, object_id_prefix
-from .snapshot import assert_snapshot
-
-
-def _entity_table(hass: HomeAssistant, entry_id: str) -> dict[str, dict[str, Any]]:
-    """Describe every entity of an entry by the fields users and the UI rely on."""
-    registry = er.async_get(hass)
-    table = {}
-    for entity in er.async_entries_for_config_entry(registry, entry_id):
-        table[entity.entity_id] = {
-            "unique_id_suffix": entity.unique_id.split("_", 1)[1],
-            "translation_key": entity.translation_key,
-            "device_class": entity.original_device_class,
-            "unit": entity.unit_of_measurement,
-            "category": entity.entity_category,
-            "enabled": entity.disabled_by is None,
-            "capabilities": entity.capabilities,
-        }
-    return table
+from .snapshot import assert_snapshot, entity_table
 
 
 @pytest.mark.parametrize(
@@ -42,7 +23,7 @@ async def test_entity_table(
 ) -> None:
     """Each firmware gets the entities it supports, with units, classes and categories."""
     _, entry = await setup_miner(firmware, board)
-    assert_snapshot(f"entities_{firmware}", _entity_table(hass, entry.entry_id))
+    assert_snapshot(f"entities_{firmware}", entity_table(hass, entry.entry_id))
 
 
 async def test_device_registry(hass: HomeAssistant, setup_miner: MinerSetup) -> None:

@@ -13,7 +13,7 @@ from homeassistant.const import ATTR_ENTITY_ID, CONF_HOST, CONF_PASSWORD, SERVIC
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.setup import async_setup_component
 import pytest
@@ -25,7 +25,7 @@ from custom_components.mining_fleet.const import CONF_KIND, DOMAIN, KIND_VNISH
 from simulators.vnish import VNishFault
 
 from .conftest import VNishFactory, VNishSetup, vnish_entry
-from .snapshot import assert_snapshot
+from .snapshot import assert_snapshot, entity_table
 
 PREFIX = "antminer_s19"
 
@@ -156,19 +156,7 @@ async def test_reconfigure_vnish(hass: HomeAssistant, start_vnish: VNishFactory)
 async def test_entities_and_device(hass: HomeAssistant, setup_vnish: VNishSetup) -> None:
     """The entity table, the device, and the states read from the simulator."""
     miner, entry = await setup_vnish()
-    registry = er.async_get(hass)
-    table = {
-        entity.entity_id: {
-            "translation_key": entity.translation_key,
-            "device_class": entity.original_device_class,
-            "unit": entity.unit_of_measurement,
-            "category": entity.entity_category,
-            "enabled": entity.disabled_by is None,
-            "capabilities": entity.capabilities,
-        }
-        for entity in er.async_entries_for_config_entry(registry, entry.entry_id)
-    }
-    assert_snapshot("entities_vnish", table)
+    assert_snapshot("entities_vnish", entity_table(hass, entry.entry_id))
     device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, format_mac(miner.mac))})
     assert device is not None
     assert device.model == "Antminer S19"
