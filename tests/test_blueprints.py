@@ -8,7 +8,8 @@ from pathlib import Path
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import persistent_notification
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_HOMEASSISTANT_START, EVENT_HOMEASSISTANT_STARTED
+from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -73,11 +74,13 @@ def _device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
     return device.id
 
 
-async def _soc_rule(hass: HomeAssistant, device_ids: list[str], stop: int, resume: int) -> None:
+async def _soc_rule(
+    hass: HomeAssistant, device_ids: list[str], stop: int, resume: int, initial_soc: int = 50
+) -> None:
     """Set up a SoC source (an input_number behind a template sensor) and the blueprint automation."""
     assert await async_setup_component(hass, "persistent_notification", {})
     assert await async_setup_component(
-        hass, "input_number", {"input_number": {"soc": {"min": 0, "max": 100, "initial": 50}}}
+        hass, "input_number", {"input_number": {"soc": {"min": 0, "max": 100, "initial": initial_soc}}}
     )
     assert await async_setup_component(hass, "input_boolean", {"input_boolean": {"bms": {"initial": True}}})
     assert await async_setup_component(
@@ -215,3 +218,19 @@ async def test_inverted_thresholds_notify_and_do_nothing(
     assert not [path for _, path, _ in bitaxe.requests if path.endswith("pause")]
     notifications = persistent_notification._async_get_or_create_notifications(hass)
     assert any("resume threshold (30 %) must" in n["message"] for n in notifications.values())
+
+
+async def test_rule_checks_when_home_assistant_starts(
+    hass: HomeAssistant, setup_miner: MinerSetup, freezer: FrozenDateTimeFactory
+) -> None:
+    """A battery that ran low while Home Assistant was down stops the miners as soon as it starts."""
+    _align_clock(freezer)
+    bitaxe, entry = await setup_miner("2.15")
+    hass.set_state(CoreState.not_running)
+    await _soc_rule(hass, [_device_id(hass, entry)], stop=20, resume=40, initial_soc=10)
+    assert bitaxe.state.paused is False
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_START)
+    hass.set_state(CoreState.running)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await _settle(hass, freezer)
+    assert bitaxe.state.paused is True
