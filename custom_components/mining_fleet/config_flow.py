@@ -15,10 +15,11 @@ import voluptuous as vol
 
 from .api.axeos import AxeOSClient
 from .api.axeos_models import SystemInfo
-from .api.errors import ApiConnectionError, ApiError, ApiInvalidCredentialsError, ApiNotLocalError
+from .api.errors import ApiError
 from .api.vnish import VNishClient
 from .api.vnish_models import VNishInfo
 from .const import CONF_KIND, DOMAIN, KIND_BITAXE, KIND_VNISH, LOGGER
+from .coordinator import api_error_key
 
 HOST_SCHEMA = vol.Schema({vol.Required(CONF_HOST): str})
 VNISH_SCHEMA = vol.Schema({vol.Required(CONF_HOST): str, vol.Required(CONF_PASSWORD): str})
@@ -28,6 +29,15 @@ PASSWORD_SCHEMA = vol.Schema({vol.Required(CONF_PASSWORD): str})
 def _vnish_unique_id(info: VNishInfo) -> str | None:
     """Return the MAC address, or the serial number when the firmware does not report one."""
     return format_mac(info.mac_address) if info.mac_address else info.serial
+
+
+def _form_error(err: ApiError, host: str) -> dict[str, str]:
+    """Return the form error for a failed probe; log replies we could not understand."""
+    key = api_error_key(err)
+    if key == "unexpected_response":
+        LOGGER.warning("Unexpected reply from %s: %s", host, err)
+        return {"base": "unknown"}
+    return {"base": key}
 
 
 def _miner_title(info: SystemInfo, host: str) -> str:
@@ -51,13 +61,8 @@ class MiningFleetConfigFlow(ConfigFlow, domain=DOMAIN):
         client = AxeOSClient(host, async_get_clientsession(self.hass))
         try:
             info = await client.info()
-        except ApiNotLocalError:
-            return None, {"base": "not_local"}
-        except ApiConnectionError:
-            return None, {"base": "cannot_connect"}
-        except ApiError:
-            LOGGER.exception("Unexpected reply from %s", host)
-            return None, {"base": "unknown"}
+        except ApiError as err:
+            return None, _form_error(err, host)
         if info.mac_address is None:
             return None, {"base": "no_mac"}
         return info, {}
@@ -67,13 +72,8 @@ class MiningFleetConfigFlow(ConfigFlow, domain=DOMAIN):
         client = VNishClient(host, password, async_get_clientsession(self.hass))
         try:
             info = await client.info()
-        except ApiInvalidCredentialsError:
-            return None, {"base": "invalid_auth"}
-        except ApiConnectionError:
-            return None, {"base": "cannot_connect"}
-        except ApiError:
-            LOGGER.exception("Unexpected reply from %s", host)
-            return None, {"base": "unknown"}
+        except ApiError as err:
+            return None, _form_error(err, host)
         if _vnish_unique_id(info) is None:
             return None, {"base": "no_mac"}
         return info, {}

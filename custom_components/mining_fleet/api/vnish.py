@@ -123,6 +123,14 @@ class VNishClient:
             if (await self.status()).is_hashing != on:
                 raise ApiResponseError(f"{self.host} did not {'start' if on else 'stop'}: {err}") from err
 
+    async def pause(self) -> None:
+        """Pause hashing (the chips idle; the mining software keeps running)."""
+        await self._request("POST", "mining/pause")
+
+    async def resume(self) -> None:
+        """Resume hashing after a pause."""
+        await self._request("POST", "mining/resume")
+
     async def restart(self) -> None:
         """Restart the mining software."""
         await self._request("POST", "mining/restart")
