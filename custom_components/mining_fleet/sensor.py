@@ -51,6 +51,35 @@ EFFICIENCY_J_PER_TH = "J/TH"
 
 type StateValue = float | str | datetime | None
 
+# Field sets both kinds of miner share, so a unit or precision is decided in one place.
+TEMPERATURE: dict[str, Any] = {
+    "device_class": SensorDeviceClass.TEMPERATURE,
+    "native_unit_of_measurement": UnitOfTemperature.CELSIUS,
+    "state_class": SensorStateClass.MEASUREMENT,
+    "suggested_display_precision": 1,
+}
+POWER: dict[str, Any] = {
+    "key": "power",
+    "device_class": SensorDeviceClass.POWER,
+    "native_unit_of_measurement": UnitOfPower.WATT,
+    "state_class": SensorStateClass.MEASUREMENT,
+    "suggested_display_precision": 1,
+}
+EFFICIENCY: dict[str, Any] = {
+    "key": "efficiency",
+    "translation_key": "efficiency",
+    "native_unit_of_measurement": EFFICIENCY_J_PER_TH,
+    "state_class": SensorStateClass.MEASUREMENT,
+    "suggested_display_precision": 1,
+}
+FAN_DUTY: dict[str, Any] = {
+    "key": "fan_duty",
+    "translation_key": "fan_duty",
+    "native_unit_of_measurement": PERCENTAGE,
+    "state_class": SensorStateClass.MEASUREMENT,
+    "suggested_display_precision": 0,
+}
+
 
 @dataclass(frozen=True, kw_only=True)
 class BitaxeSensorDescription(SensorEntityDescription):
@@ -86,12 +115,9 @@ def _temperature(
 ) -> BitaxeSensorDescription:
     """Describe a temperature sensor (°C) that exists when the board reports it."""
     return BitaxeSensorDescription(
+        **TEMPERATURE,
         key=key,
         translation_key=key,
-        device_class=SensorDeviceClass.TEMPERATURE,
-        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=1,
         entity_registry_enabled_default=enabled,
         value_fn=_info_value(read),
         exists_fn=lambda info: read(info) is not None,
@@ -113,22 +139,8 @@ BITAXE_SENSORS: tuple[BitaxeSensorDescription, ...] = (
     _temperature("asic_temperature", lambda info: info.asic_temperature, enabled=True),
     _temperature("asic_temperature_2", lambda info: info.asic_temperature_2, enabled=False),
     _temperature("vr_temperature", lambda info: info.vr_temperature, enabled=True),
-    BitaxeSensorDescription(
-        key="power",
-        device_class=SensorDeviceClass.POWER,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=1,
-        value_fn=_info_value(lambda info: info.power),
-    ),
-    BitaxeSensorDescription(
-        key="efficiency",
-        translation_key="efficiency",
-        native_unit_of_measurement=EFFICIENCY_J_PER_TH,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=1,
-        value_fn=_info_value(lambda info: info.efficiency),
-    ),
+    BitaxeSensorDescription(**POWER, value_fn=_info_value(lambda info: info.power)),
+    BitaxeSensorDescription(**EFFICIENCY, value_fn=_info_value(lambda info: info.efficiency)),
     BitaxeSensorDescription(
         key="input_voltage",
         translation_key="input_voltage",
@@ -168,14 +180,7 @@ BITAXE_SENSORS: tuple[BitaxeSensorDescription, ...] = (
         suggested_display_precision=0,
         value_fn=_info_value(lambda info: info.frequency),
     ),
-    BitaxeSensorDescription(
-        key="fan_duty",
-        translation_key="fan_duty",
-        native_unit_of_measurement=PERCENTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
-        value_fn=_info_value(lambda info: info.fan_duty),
-    ),
+    BitaxeSensorDescription(**FAN_DUTY, value_fn=_info_value(lambda info: info.fan_duty)),
     BitaxeSensorDescription(
         key="fan_speed",
         translation_key="fan_speed",
@@ -279,15 +284,7 @@ def _vnish_hashrate(key: str, read: Callable[[VNishData], float | None]) -> VNis
 
 def _vnish_temperature(key: str, read: Callable[[VNishData], float | None]) -> VNishSensorDescription:
     """Describe a VNish temperature sensor (°C)."""
-    return VNishSensorDescription(
-        key=key,
-        translation_key=key,
-        device_class=SensorDeviceClass.TEMPERATURE,
-        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=1,
-        value_fn=read,
-    )
+    return VNishSensorDescription(**TEMPERATURE, key=key, translation_key=key, value_fn=read)
 
 
 def _vnish_pool(data: VNishData) -> str | None:
@@ -301,31 +298,12 @@ VNISH_SENSORS: tuple[VNishSensorDescription, ...] = (
     _vnish_hashrate("hashrate_average", lambda data: data.summary.hashrate_average),
     _vnish_hashrate("hashrate_nominal", lambda data: data.summary.hashrate_nominal),
     VNishSensorDescription(
-        key="power",
-        device_class=SensorDeviceClass.POWER,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
-        value_fn=lambda data: data.summary.power,
+        **POWER | {"suggested_display_precision": 0}, value_fn=lambda data: data.summary.power
     ),
-    VNishSensorDescription(
-        key="efficiency",
-        translation_key="efficiency",
-        native_unit_of_measurement=EFFICIENCY_J_PER_TH,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=1,
-        value_fn=lambda data: data.summary.efficiency,
-    ),
+    VNishSensorDescription(**EFFICIENCY, value_fn=lambda data: data.summary.efficiency),
     _vnish_temperature("chip_temperature", lambda data: data.summary.chip_temperature_max),
     _vnish_temperature("board_temperature", lambda data: data.summary.board_temperature_max),
-    VNishSensorDescription(
-        key="fan_duty",
-        translation_key="fan_duty",
-        native_unit_of_measurement=PERCENTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
-        value_fn=lambda data: data.summary.fan_duty,
-    ),
+    VNishSensorDescription(**FAN_DUTY, value_fn=lambda data: data.summary.fan_duty),
     VNishSensorDescription(
         key="miner_state",
         translation_key="miner_state",
@@ -384,10 +362,7 @@ def _chain_descriptions(chain_id: int) -> tuple[VNishSensorDescription, ...]:
             key=f"board_{chain_id}_temperature",
             translation_key="board_n_temperature",
             translation_placeholders=placeholders,
-            device_class=SensorDeviceClass.TEMPERATURE,
-            native_unit_of_measurement=UnitOfTemperature.CELSIUS,
-            state_class=SensorStateClass.MEASUREMENT,
-            suggested_display_precision=1,
+            **TEMPERATURE,
             entity_registry_enabled_default=False,
             value_fn=read("board_temperature"),
         ),
