@@ -90,6 +90,7 @@ class VNishSimulator(LoopbackServer):
         start_when_running_500: bool = True,
         token_ttl: float = 600.0,
         timings: Timings | None = None,
+        missing_endpoints: frozenset[str] = frozenset(),
         clock: Callable[[], float] = time.monotonic,
         seed: int | None = None,
     ) -> None:
@@ -104,6 +105,7 @@ class VNishSimulator(LoopbackServer):
         self.start_when_running_500 = start_when_running_500
         self.token_ttl = token_ttl
         self.timings = timings or Timings()
+        self.missing_endpoints = missing_endpoints  # e.g. {"perf-summary"} for older firmware
         self.clock = clock
         self.fault = VNishFault.NONE
         self.slow_seconds = 2.0
@@ -132,7 +134,8 @@ class VNishSimulator(LoopbackServer):
             ("perf-summary", self._perf_summary), ("autotune/presets", self._presets),
             ("settings", self._get_settings),
         ):  # fmt: skip
-            app.router.add_get(api + path, handler)
+            if path not in self.missing_endpoints:
+                app.router.add_get(api + path, handler)
         for command in ("start", "stop", "restart", "pause", "resume"):
             app.router.add_post(f"{api}mining/{command}", self._mining_command)
         app.router.add_post(api + "system/reboot", self._reboot)

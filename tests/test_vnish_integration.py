@@ -275,3 +275,12 @@ async def test_vnish_diagnostics(
     assert "bc1qexamplewallet" not in text
     assert miner.serial not in text
     assert diagnostics["data"]["status"]["miner_state"] == "mining"
+
+
+async def test_firmware_without_presets_or_perf_summary(hass: HomeAssistant, setup_vnish: VNishSetup) -> None:
+    """Older firmware without the preset endpoints still works; it just has no preset select."""
+    _, entry = await setup_vnish(missing_endpoints=frozenset({"perf-summary", "autotune/presets"}))
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(f"select.{PREFIX}_power_preset") is None
+    assert hass.states.get(f"sensor.{PREFIX}_miner_state").state == "mining"
+    assert hass.states.get(f"binary_sensor.{PREFIX}_online").state == "on"

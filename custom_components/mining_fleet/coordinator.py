@@ -19,7 +19,13 @@ from homeassistant.util import dt as dt_util
 
 from .api.axeos import AxeOSClient
 from .api.axeos_models import AsicInfo, SystemInfo
-from .api.errors import ApiConnectionError, ApiError, ApiInvalidCredentialsError, ApiNotLocalError
+from .api.errors import (
+    ApiConnectionError,
+    ApiError,
+    ApiInvalidCredentialsError,
+    ApiNotLocalError,
+    ApiResponseError,
+)
 from .api.vnish import VNishClient
 from .api.vnish_models import VNishInfo, VNishPreset, VNishStatus, VNishSummary
 from .const import CONF_KIND, DOMAIN, KIND_VNISH, LOGGER, SCAN_INTERVAL
@@ -220,17 +226,25 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
         except ApiError as err:
             raise self.update_failed(err) from err
 
+    async def _optional[T](self, pending: Awaitable[T], default: T) -> T:
+        """Await a read some firmware versions lack; without it the miner still works."""
+        try:
+            return await pending
+        except ApiResponseError as err:
+            LOGGER.debug("%s: optional read failed: %s", self.host, err)
+            return default
+
     async def _async_setup(self) -> None:
         """Read identity and the preset list once."""
         self.info = await self._call(self.client.info())
-        self.presets = await self._call(self.client.presets())
+        self.presets = await self._call(self._optional(self.client.presets(), ()))
 
     async def _async_update_data(self) -> VNishData:
         """Fetch state, telemetry and the active preset."""
         return VNishData(
             status=await self._call(self.client.status()),
             summary=await self._call(self.client.summary()),
-            preset=await self._call(self.client.current_preset()),
+            preset=await self._call(self._optional(self.client.current_preset(), None)),
         )
 
     @property
