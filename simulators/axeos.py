@@ -497,9 +497,7 @@ class AxeOSSimulator(LoopbackServer):
         body = await request.json() if request.can_read_body else None
         self.requests.append((request.method, request.path, body))
         if self.fault is Fault.OFFLINE or self.clock() < self.offline_until:
-            assert request.transport is not None
-            request.transport.close()  # A rebooting ESP32 drops the connection.
-            raise web.HTTPServiceUnavailable()
+            raise self.drop_connection(request)
         if self.fault is Fault.TIMEOUT:
             await self.hang(self.hang_seconds)  # like a stuck ESP32
         if self.fault is Fault.HTTP_500:

@@ -45,6 +45,13 @@ class LoopbackServer:
             await self._runner.cleanup()
             self._runner = None
 
+    @staticmethod
+    def drop_connection(request: web.Request) -> web.HTTPException:
+        """Close the client's connection, as a rebooting or vanished device does; return what to raise."""
+        assert request.transport is not None
+        request.transport.close()
+        return web.HTTPServiceUnavailable()
+
     async def hang(self, seconds: float) -> None:
         """Wait like a stuck device, for at most `seconds` or until stop()."""
         with contextlib.suppress(TimeoutError):

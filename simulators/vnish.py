@@ -289,9 +289,7 @@ class VNishSimulator(LoopbackServer):
             return await handler(request)
         self.requests.append((request.method, request.path))
         if self.fault is VNishFault.OFFLINE or self.clock() < self.offline_until:
-            assert request.transport is not None
-            request.transport.close()
-            raise web.HTTPServiceUnavailable()
+            raise self.drop_connection(request)
         if self.fault is VNishFault.SLOW:
             await self.hang(self.slow_seconds)
         if self.fault is VNishFault.HTTP_500:

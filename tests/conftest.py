@@ -51,6 +51,13 @@ async def start_simulator(socket_enabled: None) -> AsyncIterator[SimulatorFactor
         await miner.stop()
 
 
+async def set_up_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add a config entry to Home Assistant and set it up, waiting until its entities exist."""
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
 def object_id_prefix(miner: AxeOSSimulator) -> str:
     """Return the object-id prefix Home Assistant gives a simulated miner's entities."""
     return miner.state.hostname.replace("-", "_")
@@ -75,9 +82,7 @@ async def setup_miner(hass: HomeAssistant, start_simulator: SimulatorFactory) ->
     ) -> tuple[AxeOSSimulator, MockConfigEntry]:
         miner = await start_simulator(firmware, board, **kwargs)
         entry = miner_entry(miner)
-        entry.add_to_hass(hass)
-        await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+        await set_up_entry(hass, entry)
         return miner, entry
 
     return _setup
@@ -125,9 +130,7 @@ async def setup_vnish(hass: HomeAssistant, start_vnish: VNishFactory) -> VNishSe
     async def _setup(**kwargs: Any) -> tuple[VNishSimulator, MockConfigEntry]:
         miner = await start_vnish(**kwargs)
         entry = vnish_entry(miner)
-        entry.add_to_hass(hass)
-        await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+        await set_up_entry(hass, entry)
         return miner, entry
 
     return _setup

@@ -16,7 +16,7 @@ from custom_components.mining_fleet.const import SCAN_INTERVAL
 from custom_components.mining_fleet.logic.energy import MAX_SAMPLE_GAP_SECONDS, EnergyIntegrator
 from simulators.axeos import Fault
 
-from .conftest import SimulatorFactory, miner_entry, object_id_prefix
+from .conftest import SimulatorFactory, miner_entry, object_id_prefix, set_up_entry
 
 
 def test_integrator_trapezoid_and_gaps() -> None:
@@ -51,9 +51,7 @@ async def test_energy_restored_and_counting(
             )
         ],
     )
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up_entry(hass, entry)
     assert float(hass.states.get(entity_id).state) == pytest.approx(12.5)
     for _ in range(4):
         freezer.tick(SCAN_INTERVAL)
@@ -89,9 +87,7 @@ async def test_energy_ignores_unusable_restore(
     mock_restore_cache_with_extra_data(
         hass, [(State(entity_id, "unknown"), {"native_value": None, "native_unit_of_measurement": "kWh"})]
     )
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up_entry(hass, entry)
     assert float(hass.states.get(entity_id).state) == 0
 
 

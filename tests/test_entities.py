@@ -11,7 +11,7 @@ import pytest
 from custom_components.mining_fleet.const import DOMAIN
 from simulators.axeos import Board
 
-from .conftest import MinerSetup, SimulatorFactory, miner_entry, object_id_prefix
+from .conftest import MinerSetup, SimulatorFactory, miner_entry, object_id_prefix, set_up_entry
 from .snapshot import assert_snapshot, entity_table
 
 
@@ -66,8 +66,6 @@ async def test_unknown_model_gets_no_voltage_or_frequency_control(
     miner = await start_simulator("2.5")
     miner.board = Board("BM9999", "999", "Mystery", 100, 1, (), 0, (), 0)
     entry = miner_entry(miner)
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up_entry(hass, entry)
     assert hass.states.async_entity_ids("select") == []
     assert hass.states.async_entity_ids("sensor")

@@ -24,7 +24,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.mining_fleet.const import CONF_KIND, DOMAIN, KIND_VNISH
 from simulators.vnish import VNishFault
 
-from .conftest import VNishFactory, VNishSetup, vnish_entry
+from .conftest import VNishFactory, VNishSetup, set_up_entry, vnish_entry
 from .snapshot import assert_snapshot, entity_table
 
 PREFIX = "antminer_s19"
@@ -127,9 +127,7 @@ async def test_wrong_password_at_startup_asks_for_reauth(
     """Set-up with a stale password fails into re-authentication, not endless retries."""
     miner = await start_vnish()
     entry = vnish_entry(miner, password="stale")
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up_entry(hass, entry)
     assert entry.state is ConfigEntryState.SETUP_ERROR
     assert any(flow["context"]["source"] == "reauth" for flow in hass.config_entries.flow.async_progress())
 
