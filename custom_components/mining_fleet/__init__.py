@@ -1,25 +1,16 @@
-"""The mining_fleet integration: Bitaxe and VNish Antminer miners in Home Assistant."""
+"""The mining_fleet integration: a fleet of mining hardware in Home Assistant."""
 
 from __future__ import annotations
 
-from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .blueprint_installer import async_install_blueprints
 from .const import DOMAIN
-from .coordinator import MiningFleetConfigEntry, create_coordinator
+from .coordinator import MiningFleetConfigEntry
+from .kinds import kind_of
 from .services import async_setup_services
-
-PLATFORMS = [
-    Platform.BINARY_SENSOR,
-    Platform.BUTTON,
-    Platform.NUMBER,
-    Platform.SELECT,
-    Platform.SENSOR,
-    Platform.SWITCH,
-]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -32,14 +23,13 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: MiningFleetConfigEntry) -> bool:
-    """Connect to the miner, then set up its entities."""
-    coordinator = create_coordinator(hass, entry)
-    await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = coordinator
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    """Let the entry's kind set it up, then forward only that kind's platforms."""
+    kind = kind_of(entry)
+    await kind.async_setup_entry(hass, entry)
+    await hass.config_entries.async_forward_entry_setups(entry, list(kind.platforms))
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: MiningFleetConfigEntry) -> bool:
-    """Unload the miner's entities."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Unload the platforms the entry's kind forwarded."""
+    return await hass.config_entries.async_unload_platforms(entry, list(kind_of(entry).platforms))

@@ -12,6 +12,10 @@ LOGGER = logging.getLogger(__package__)
 CONF_KIND: Final = "kind"
 KIND_BITAXE: Final = "bitaxe"
 KIND_VNISH: Final = "vnish"
+KIND_FLEET: Final = "fleet"
+
+# The fleet overview is a single entry; its unique id keeps a second one (or a re-offer) out.
+FLEET_UNIQUE_ID: Final = "fleet"
 
 # AxeOS answers /api/system/info in a few ms, but the ESP32's web server has only a handful of
 # sockets shared with its own UI; VNish assembles its summary from CGMiner on every call. 15 s

@@ -1,16 +1,15 @@
-"""Diagnostics: what the miner reports, with credentials, wallets and network names removed."""
+"""Diagnostics: what the entry's kind reports, with credentials, wallets and network names removed."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-import json
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 
-from .coordinator import BitaxeCoordinator, MiningFleetConfigEntry, VNishCoordinator
+from .coordinator import MiningFleetConfigEntry
+from .kinds import kind_of
 
 # Stratum users carry the wallet address; Wi-Fi names and passwords identify the home.
 TO_REDACT = {
@@ -29,30 +28,13 @@ TO_REDACT = {
 }
 
 
-def _plain(model: Any) -> Any:
-    """Return a dataclass as JSON-ready dicts and lists (tuples would escape redaction)."""
-    return json.loads(json.dumps(asdict(model), default=str))
-
-
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: MiningFleetConfigEntry
 ) -> dict[str, Any]:
-    """Return the entry and what the miner last reported, redacted."""
-    coordinator = entry.runtime_data
+    """Return the entry and what its kind reports, redacted."""
     diagnostics: dict[str, Any] = {
-        "entry": {"data": async_redact_data(dict(entry.data), TO_REDACT), "unique_id": entry.unique_id},
-        "last_update_success": coordinator.last_update_success,
+        "entry": {"data": dict(entry.data), "unique_id": entry.unique_id},
+        "last_update_success": entry.runtime_data.last_update_success,
     }
-    if isinstance(coordinator, BitaxeCoordinator):
-        diagnostics |= {
-            "asic": _plain(coordinator.asic) if coordinator.asic else None,
-            "limits": _plain(coordinator.limits) if coordinator.limits else None,
-            "info": dict(coordinator.data.info.raw),
-        }
-    elif isinstance(coordinator, VNishCoordinator):
-        diagnostics |= {
-            "info": _plain(coordinator.info) if coordinator.info else None,
-            "presets": [_plain(preset) for preset in coordinator.presets],
-            "data": _plain(coordinator.data),
-        }
+    diagnostics |= await kind_of(entry).async_get_diagnostics(hass, entry)
     return async_redact_data(diagnostics, TO_REDACT)

@@ -1,60 +1,242 @@
-"""Base entities and the action decorator shared by every mining_fleet platform."""
+"""The entity layer: a base entity and one generic entity class per platform, shared by every kind.
+
+Descriptions are typed by the coordinator they read: `value_fn(coordinator)` on every platform,
+`set_fn(coordinator, value)` / `press_fn(coordinator)` for actions. Actions call coordinator write
+methods only (the one write path), which translate device errors and refresh.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any, Concatenate
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.components.number import NumberEntity, NumberEntityDescription
+from homeassistant.components.select import SelectEntity, SelectEntityDescription
+from homeassistant.components.sensor import RestoreSensor, SensorEntity, SensorEntityDescription
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.core import callback
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.util import dt as dt_util
 
-from .api.errors import ApiBadRequestError, ApiError
-from .const import DOMAIN
-from .coordinator import BitaxeCoordinator, MinerCoordinator, VNishCoordinator, api_error_key
+from .coordinator import MiningFleetCoordinator
+from .logic.energy import EnergyIntegrator
+
+type StateValue = float | str | datetime | None
 
 
-class MiningFleetEntity[CoordinatorT: MinerCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
-    """An entity of one miner's device."""
+class MiningFleetEntity[C: MiningFleetCoordinator[Any]](CoordinatorEntity[C]):
+    """An entity of the device its coordinator describes."""
 
     _attr_has_entity_name = True
 
-    def __init__(self, coordinator: CoordinatorT, description: EntityDescription) -> None:
-        """Attach the entity to its miner's device."""
+    def __init__(self, coordinator: C, description: EntityDescription) -> None:
+        """Attach the entity to its device; the unique id is the entry's stable id plus the key."""
         super().__init__(coordinator)
         self.entity_description = description
         self._attr_unique_id = f"{coordinator.config_entry.unique_id}_{description.key}"
         self._attr_device_info = coordinator.device_info
 
 
-class BitaxeEntity(MiningFleetEntity[BitaxeCoordinator]):
-    """An entity of a Bitaxe."""
+def always[C](_: C) -> bool:
+    """Return True: the default exists_fn."""
+    return True
 
 
-class VNishEntity(MiningFleetEntity[VNishCoordinator]):
-    """An entity of an Antminer on VNish."""
+@dataclass(frozen=True, kw_only=True)
+class MiningFleetSensorDescription[C](SensorEntityDescription):
+    """A sensor: how to read it, whether this device has it, and the precision worth storing."""
+
+    value_fn: Callable[[C], StateValue]
+    exists_fn: Callable[[C], bool] = always
+    # Rounded before it is stored: noise below this precision only grows the recorder.
+    round_digits: int | None = None
 
 
-def action_error(err: ApiError, name: str) -> HomeAssistantError:
-    """Return the translated error for a failed command to the named miner."""
-    key = "rejected" if isinstance(err, ApiBadRequestError) else api_error_key(err)
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key=f"action_{key}",
-        translation_placeholders={"name": name, "error": str(err)},
-    )
+class MiningFleetSensor[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], SensorEntity):
+    """A value read from the latest update."""
+
+    entity_description: MiningFleetSensorDescription[C]
+
+    @property
+    def native_value(self) -> StateValue:
+        """Return the value, rounded to the precision worth storing."""
+        value = self.entity_description.value_fn(self.coordinator)
+        digits = self.entity_description.round_digits
+        if isinstance(value, float) and digits is not None:
+            return round(value, digits)
+        return value
 
 
-def device_action[_EntityT: MiningFleetEntity[Any], **_P](
-    func: Callable[Concatenate[_EntityT, _P], Coroutine[Any, Any, Any]],
-) -> Callable[Concatenate[_EntityT, _P], Coroutine[Any, Any, None]]:
-    """Run a device action, turn client errors into translated errors, then refresh."""
+@dataclass(frozen=True, kw_only=True)
+class MiningFleetEnergyDescription[C](SensorEntityDescription):
+    """An energy total integrated from a power reading (W)."""
 
-    async def handler(self: _EntityT, *args: _P.args, **kwargs: _P.kwargs) -> None:
-        try:
-            await func(self, *args, **kwargs)
-        except ApiError as err:
-            raise action_error(err, self.coordinator.config_entry.title) from err
-        await self.coordinator.async_refresh()
+    power_fn: Callable[[C], float | None]
+    round_digits: int = 6
 
-    return handler
+
+class EnergySensor[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], RestoreSensor):
+    """Energy integrated from power readings, kept across restarts."""
+
+    entity_description: MiningFleetEnergyDescription[C]
+
+    def __init__(self, coordinator: C, description: MiningFleetEnergyDescription[C]) -> None:
+        """Start from zero until the restored total arrives."""
+        super().__init__(coordinator, description)
+        self._integrator = EnergyIntegrator()
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the running total, then count from the current reading on."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_sensor_data()) is not None and isinstance(
+            last.native_value, int | float | Decimal
+        ):
+            self._integrator.total_kwh = float(last.native_value)
+        self._add_sample()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Add the new power reading to the total."""
+        self._add_sample()
+        super()._handle_coordinator_update()
+
+    def _add_sample(self) -> None:
+        """Feed the latest power reading (or the lack of one) to the integrator."""
+        self._integrator.add(dt_util.utcnow().timestamp(), self.entity_description.power_fn(self.coordinator))
+
+    @property
+    def native_value(self) -> float:
+        """Return the total in kWh."""
+        return round(self._integrator.total_kwh, self.entity_description.round_digits)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MiningFleetBinarySensorDescription[C](BinarySensorEntityDescription):
+    """A yes/no reading."""
+
+    value_fn: Callable[[C], bool | None]
+    exists_fn: Callable[[C], bool] = always
+    # Connectivity sensors stay available so automations can trigger on the device going away.
+    always_available: bool = False
+
+
+class MiningFleetBinarySensor[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], BinarySensorEntity):
+    """A yes/no state read from the latest update."""
+
+    entity_description: MiningFleetBinarySensorDescription[C]
+
+    @property
+    def available(self) -> bool:
+        """Return False when the device is unreachable, unless the sensor reports exactly that."""
+        return self.entity_description.always_available or super().available
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the state."""
+        return self.entity_description.value_fn(self.coordinator)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MiningFleetSwitchDescription[C](SwitchEntityDescription):
+    """An on/off setting."""
+
+    value_fn: Callable[[C], bool | None]
+    set_fn: Callable[[C, bool], Awaitable[None]]
+    exists_fn: Callable[[C], bool] = always
+
+
+class MiningFleetSwitch[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], SwitchEntity):
+    """Turn a setting on or off through the coordinator."""
+
+    entity_description: MiningFleetSwitchDescription[C]
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the state."""
+        return self.entity_description.value_fn(self.coordinator)
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Turn on."""
+        await self.entity_description.set_fn(self.coordinator, True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Turn off."""
+        await self.entity_description.set_fn(self.coordinator, False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MiningFleetNumberDescription[C](NumberEntityDescription):
+    """A numeric setting; min/max are the safe range, and the coordinator checks it again."""
+
+    value_fn: Callable[[C], float | None]
+    set_fn: Callable[[C, float], Awaitable[None]]
+    exists_fn: Callable[[C], bool] = always
+
+
+class MiningFleetNumber[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], NumberEntity):
+    """Set a number through the coordinator."""
+
+    entity_description: MiningFleetNumberDescription[C]
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the setting."""
+        return self.entity_description.value_fn(self.coordinator)
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Send the value."""
+        await self.entity_description.set_fn(self.coordinator, value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MiningFleetSelectDescription[C](SelectEntityDescription):
+    """A setting chosen from a list the coordinator knows to be safe."""
+
+    options_fn: Callable[[C], list[str]]
+    value_fn: Callable[[C], str | None]
+    set_fn: Callable[[C, str], Awaitable[None]]
+    exists_fn: Callable[[C], bool] = always
+
+
+class MiningFleetSelect[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], SelectEntity):
+    """Choose an option through the coordinator; an off-list value reads as unknown."""
+
+    entity_description: MiningFleetSelectDescription[C]
+
+    @property
+    def options(self) -> list[str]:
+        """Return the options."""
+        return self.entity_description.options_fn(self.coordinator)
+
+    @property
+    def current_option(self) -> str | None:
+        """Return the current option."""
+        return self.entity_description.value_fn(self.coordinator)
+
+    async def async_select_option(self, option: str) -> None:
+        """Send the chosen option."""
+        await self.entity_description.set_fn(self.coordinator, option)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MiningFleetButtonDescription[C](ButtonEntityDescription):
+    """A one-shot action."""
+
+    press_fn: Callable[[C], Awaitable[None]]
+    exists_fn: Callable[[C], bool] = always
+
+
+class MiningFleetButton[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], ButtonEntity):
+    """Run an action through the coordinator."""
+
+    entity_description: MiningFleetButtonDescription[C]
+
+    async def async_press(self) -> None:
+        """Run the action."""
+        await self.entity_description.press_fn(self.coordinator)

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 from typing import Any
 
 import aiohttp
 
 from .axeos_models import AsicInfo, PoolSettings, SystemInfo
-from .errors import (
-    ApiBadRequestError,
-    ApiConnectionError,
-    ApiNotLocalError,
-    ApiResponseError,
-    ApiTimeoutError,
-)
-from .http import send_once_more_if_dropped
+from .errors import ApiBadRequestError, ApiNotLocalError, ApiResponseError
+from .http import DeviceHttp
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -28,30 +20,18 @@ class AxeOSClient:
         self, host: str, session: aiohttp.ClientSession, *, timeout: float = DEFAULT_TIMEOUT
     ) -> None:
         """Remember where the miner is; host may carry a port ("10.0.0.5:8080")."""
+        self._http = DeviceHttp(host, session, timeout)
         self.host = host
-        self._session = session
-        self._timeout = timeout
 
     @property
     def base_url(self) -> str:
         """Return the miner's base URL (also its web UI)."""
-        return f"http://{self.host}"
+        return self._http.base_url
 
     async def _request(self, method: str, path: str, body: Any = None) -> str | None:
-        """Send one request and return the body text, or None on 404; map every failure."""
-        url = f"{self.base_url}{path}"
-        try:
-            async with asyncio.timeout(self._timeout):
-                # No Origin header: AxeOS answers 401 to a non-local Origin.
-                status, text = await send_once_more_if_dropped(self._session, method, url, json=body)
-        except TimeoutError as err:
-            raise ApiTimeoutError(f"{self.host} did not answer {path} in {self._timeout} s") from err
-        except (aiohttp.ClientError, OSError) as err:
-            raise ApiConnectionError(f"cannot reach {self.host}: {err}") from err
-        return self._check_status(status, path, text)
-
-    def _check_status(self, status: int, path: str, text: str) -> str | None:
-        """Translate an HTTP status into the exception tree."""
+        """Send one request and return the body text, or None on 404."""
+        # No Origin header: AxeOS answers 401 to a non-local Origin.
+        status, text = await self._http.send(method, path, body=body)
         if status == 401:
             raise ApiNotLocalError(f"{self.host} refuses non-local clients (HTTP 401 on {path})")
         if status == 400:
@@ -67,10 +47,7 @@ class AxeOSClient:
         text = await self._request("GET", path)
         if text is None:
             return None
-        try:
-            return json.loads(text)
-        except ValueError as err:
-            raise ApiResponseError(f"{self.host} sent malformed JSON on {path}") from err
+        return self._http.decode_json(text, path)
 
     async def _post(self, path: str) -> None:
         """POST an action; a 404 means this firmware does not have it."""
@@ -94,13 +71,10 @@ class AxeOSClient:
         if await self._request("PATCH", "/api/system", settings) is None:
             raise ApiResponseError(f"{self.host} does not accept settings over the API")
 
-    async def set_core_voltage(self, millivolts: int) -> None:
-        """Set the ASIC core voltage (applies live)."""
-        await self.update_settings({"coreVoltage": int(millivolts)})
-
-    async def set_frequency(self, megahertz: int) -> None:
-        """Set the ASIC frequency (applies live)."""
-        await self.update_settings({"frequency": int(megahertz)})
+    async def apply_tuning(self, *, frequency: int | None = None, core_voltage: int | None = None) -> None:
+        """Set the ASIC frequency (MHz) and/or core voltage (mV); both apply live."""
+        settings = {"frequency": frequency, "coreVoltage": core_voltage}
+        await self.update_settings({key: int(value) for key, value in settings.items() if value is not None})
 
     async def set_fan_speed(self, percent: int) -> None:
         """Switch to manual fan control at a fixed duty."""
@@ -121,6 +95,7 @@ class AxeOSClient:
         """Clear the firmware's overheat lock-out."""
         await self.update_settings({"overheat_mode": 0})
 
+    # Pool writes are kept for the auction issue (#11): routing won hashrate rewrites a miner's pools.
     async def set_pools(
         self, primary: PoolSettings, fallback: PoolSettings | None, *, pool_slots: bool
     ) -> None:

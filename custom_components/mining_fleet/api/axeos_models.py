@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from .errors import ApiResponseError
+from .parse import as_number, flag, items, number, text, whole
 
 _SI_SUFFIX = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
 _DIFF_PATTERN = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKMGTPE]?)\s*$")
@@ -15,56 +16,23 @@ _DIFF_PATTERN = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKMGTPE]?)\s*$")
 
 def parse_difficulty(value: Any) -> float | None:
     """Parse a best-difficulty value: a number (2.11+) or a string like "4.29G" (≤2.10)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
     if isinstance(value, str) and (match := _DIFF_PATTERN.match(value)):
-        return float(match.group(1)) * _SI_SUFFIX[match.group(2)]
-    return None
+        return as_number(float(match.group(1)) * _SI_SUFFIX[match.group(2)])
+    return as_number(value)
 
 
-def parse_version(text: str | None) -> tuple[int, ...]:
+def parse_version(version: str | None) -> tuple[int, ...]:
     """Turn a firmware version like "v2.12.1-rc" into (2, 12, 1); unknown becomes ()."""
-    if not text:
+    if not version:
         return ()
-    return tuple(int(part) for part in re.findall(r"\d+", text.split("-")[0])[:3])
-
-
-def _number(data: Mapping[str, Any], key: str) -> float | None:
-    """Return a numeric field as float, or None when missing or not a number."""
-    value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _count(data: Mapping[str, Any], key: str) -> int | None:
-    """Return a counter field as int, or None when missing."""
-    value = _number(data, key)
-    return int(value) if value is not None else None
+    # Parts are capped in length: a hostile 5,000-digit "version" must not reach int().
+    return tuple(int(part) for part in re.findall(r"\d{1,6}", version.split("-")[0])[:3])
 
 
 def _temperature(data: Mapping[str, Any], key: str) -> float | None:
     """Return a temperature; AxeOS reports -1 (and 0 for vrTemp without TPS546) when absent."""
-    value = _number(data, key)
+    value = number(data, key)
     return value if value is not None and value > 0 else None
-
-
-def _text(data: Mapping[str, Any], key: str) -> str | None:
-    """Return a non-empty string field, or None."""
-    value = data.get(key)
-    return value if isinstance(value, str) and value else None
-
-
-def _flag(data: Mapping[str, Any], key: str) -> bool | None:
-    """Return a 0/1 or boolean field as bool, or None when missing."""
-    value = data.get(key)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return value != 0
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +63,10 @@ def _pool(url: Any, port: Any, user: Any) -> StratumPool | None:
     """Build a pool from loose fields, or None when the URL is missing."""
     if not isinstance(url, str) or not url:
         return None
-    port_number = int(port) if isinstance(port, int | float) and not isinstance(port, bool) else 0
-    return StratumPool(url=url, port=port_number, user=user if isinstance(user, str) else "")
+    port_number = as_number(port)
+    return StratumPool(
+        url=url, port=int(port_number) if port_number else 0, user=user if isinstance(user, str) else ""
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,48 +142,48 @@ class SystemInfo:
         if not isinstance(data, Mapping):
             raise ApiResponseError(f"system info is not a JSON object: {type(data).__name__}")
         return cls(
-            mac_address=_text(data, "macAddr"),
-            hostname=_text(data, "hostname"),
-            firmware=_text(data, "version"),
-            web_version=_text(data, "axeOSVersion"),
-            asic_model=_text(data, "ASICModel"),
-            board_version=_text(data, "boardVersion"),
-            hashrate=_number(data, "hashRate"),
-            hashrate_1m=_number(data, "hashRate_1m"),
-            hashrate_10m=_number(data, "hashRate_10m"),
-            hashrate_1h=_number(data, "hashRate_1h"),
-            expected_hashrate=_number(data, "expectedHashrate"),
-            error_percentage=_number(data, "errorPercentage"),
-            power=_number(data, "power"),
-            input_voltage=_number(data, "voltage"),
+            mac_address=text(data, "macAddr"),
+            hostname=text(data, "hostname"),
+            firmware=text(data, "version"),
+            web_version=text(data, "axeOSVersion"),
+            asic_model=text(data, "ASICModel"),
+            board_version=text(data, "boardVersion"),
+            hashrate=number(data, "hashRate"),
+            hashrate_1m=number(data, "hashRate_1m"),
+            hashrate_10m=number(data, "hashRate_10m"),
+            hashrate_1h=number(data, "hashRate_1h"),
+            expected_hashrate=number(data, "expectedHashrate"),
+            error_percentage=number(data, "errorPercentage"),
+            power=number(data, "power"),
+            input_voltage=number(data, "voltage"),
             asic_temperature=_temperature(data, "temp"),
             asic_temperature_2=_temperature(data, "temp2"),
             vr_temperature=_temperature(data, "vrTemp"),
-            core_voltage=_number(data, "coreVoltage"),
-            core_voltage_actual=_number(data, "coreVoltageActual"),
-            frequency=_number(data, "frequency"),
-            fan_duty=_number(data, "fanspeed") if "fanspeed" in data else _number(data, "fanSpeed"),
-            fan_rpm=_number(data, "fanrpm"),
-            fan2_rpm=_number(data, "fan2rpm"),
-            auto_fan=_flag(data, "autofanspeed"),
-            manual_fan_speed=_number(data, "manualFanSpeed"),
-            temperature_target=_number(data, "temptarget"),
-            shares_accepted=_count(data, "sharesAccepted"),
-            shares_rejected=_count(data, "sharesRejected"),
+            core_voltage=number(data, "coreVoltage"),
+            core_voltage_actual=number(data, "coreVoltageActual"),
+            frequency=number(data, "frequency"),
+            fan_duty=number(data, "fanspeed") if "fanspeed" in data else number(data, "fanSpeed"),
+            fan_rpm=number(data, "fanrpm"),
+            fan2_rpm=number(data, "fan2rpm"),
+            auto_fan=flag(data, "autofanspeed"),
+            manual_fan_speed=number(data, "manualFanSpeed"),
+            temperature_target=number(data, "temptarget"),
+            shares_accepted=whole(data, "sharesAccepted"),
+            shares_rejected=whole(data, "sharesRejected"),
             best_difficulty=parse_difficulty(data.get("bestDiff")),
             best_session_difficulty=parse_difficulty(data.get("bestSessionDiff")),
-            uptime_seconds=_count(data, "uptimeSeconds"),
-            wifi_rssi=_number(data, "wifiRSSI"),
-            overheat=_flag(data, "overheat_mode"),
-            mining_paused=_flag(data, "miningPaused"),
-            fault=_text(data, "power_fault") or _text(data, "hardware_fault"),
+            uptime_seconds=whole(data, "uptimeSeconds"),
+            wifi_rssi=number(data, "wifiRSSI"),
+            overheat=flag(data, "overheat_mode"),
+            mining_paused=flag(data, "miningPaused"),
+            fault=text(data, "power_fault") or text(data, "hardware_fault"),
             primary_pool=_pool(data.get("stratumURL"), data.get("stratumPort"), data.get("stratumUser")),
             fallback_pool=_pool(
                 data.get("fallbackStratumURL"),
                 data.get("fallbackStratumPort"),
                 data.get("fallbackStratumUser"),
             ),
-            using_fallback=bool(_flag(data, "isUsingFallbackStratum")),
+            using_fallback=bool(flag(data, "isUsingFallbackStratum")),
             has_pool_slots=isinstance(data.get("pools"), list),
             raw=dict(data),
         )
@@ -221,10 +191,8 @@ class SystemInfo:
 
 def _options(data: Mapping[str, Any], key: str) -> tuple[int, ...]:
     """Return a sorted tuple of whole-number options from a list field."""
-    values = data.get(key)
-    if not isinstance(values, list):
-        return ()
-    return tuple(sorted({int(v) for v in values if isinstance(v, int | float) and v > 0}))
+    numbers = (as_number(value) for value in items(data.get(key)))
+    return tuple(sorted({int(value) for value in numbers if value is not None and value > 0}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,11 +213,11 @@ class AsicInfo:
         if not isinstance(data, Mapping):
             raise ApiResponseError(f"asic info is not a JSON object: {type(data).__name__}")
         return cls(
-            asic_model=_text(data, "ASICModel"),
-            device_model=_text(data, "deviceModel"),
-            asic_count=_count(data, "asicCount"),
-            default_frequency=_count(data, "defaultFrequency"),
+            asic_model=text(data, "ASICModel"),
+            device_model=text(data, "deviceModel"),
+            asic_count=whole(data, "asicCount"),
+            default_frequency=whole(data, "defaultFrequency"),
             frequency_options=_options(data, "frequencyOptions"),
-            default_voltage=_count(data, "defaultVoltage"),
+            default_voltage=whole(data, "defaultVoltage"),
             voltage_options=_options(data, "voltageOptions"),
         )

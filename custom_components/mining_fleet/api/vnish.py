@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 import aiohttp
 
-from .errors import (
-    ApiAuthError,
-    ApiBadRequestError,
-    ApiConnectionError,
-    ApiInvalidCredentialsError,
-    ApiResponseError,
-    ApiTimeoutError,
-)
-from .http import send_once_more_if_dropped
+from .errors import ApiAuthError, ApiBadRequestError, ApiInvalidCredentialsError, ApiResponseError
+from .http import DeviceHttp
+from .parse import mapping
 from .vnish_models import (
     VNishInfo,
     VNishPreset,
@@ -42,36 +35,27 @@ class VNishClient:
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         """Remember where the miner is and its web password."""
+        self._http = DeviceHttp(host, session, timeout)
         self.host = host
         self._password = password
-        self._session = session
-        self._timeout = timeout
         self._token: str | None = None
 
     @property
     def base_url(self) -> str:
         """Return the miner's base URL (also its web UI)."""
-        return f"http://{self.host}"
+        return self._http.base_url
 
     async def _send(self, method: str, path: str, body: Any, token: str | None) -> tuple[int, str]:
-        """Send one request; return status and body text, mapping transport failures."""
+        """Send one request to /api/v1/<path> with the bearer token, if any."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        try:
-            async with asyncio.timeout(self._timeout):
-                return await send_once_more_if_dropped(
-                    self._session, method, f"{self.base_url}/api/v1/{path}", json=body, headers=headers
-                )
-        except TimeoutError as err:
-            raise ApiTimeoutError(f"{self.host} did not answer {path} in {self._timeout} s") from err
-        except (aiohttp.ClientError, OSError) as err:
-            raise ApiConnectionError(f"cannot reach {self.host}: {err}") from err
+        return await self._http.send(method, f"/api/v1/{path}", body=body, headers=headers)
 
     async def unlock(self) -> None:
         """Exchange the web password for a bearer token."""
         status, text = await self._send("POST", "unlock", {"pw": self._password}, None)
         if status == 403:
             raise ApiInvalidCredentialsError(f"{self.host} rejected the password")
-        token = _json(text, self.host, "unlock").get("token") if status == 200 else None
+        token = mapping(self._http.decode_json(text, "unlock")).get("token") if status == 200 else None
         if not isinstance(token, str) or not token:
             raise ApiResponseError(f"{self.host} gave no token (HTTP {status})")
         self._token = token
@@ -92,7 +76,7 @@ class VNishClient:
             raise ApiBadRequestError(f"{self.host} rejected {path}: {_error_text(text)}")
         if status >= 300:
             raise ApiResponseError(f"{self.host} answered HTTP {status} on {path}: {_error_text(text)}")
-        return _json(text, self.host, path) if text.strip() else None
+        return self._http.decode_json(text, path) if text.strip() else None
 
     async def info(self) -> VNishInfo:
         """Read model, firmware and identity."""
@@ -123,14 +107,6 @@ class VNishClient:
             if (await self.status()).is_hashing != on:
                 raise ApiResponseError(f"{self.host} did not {'start' if on else 'stop'}: {err}") from err
 
-    async def pause(self) -> None:
-        """Pause hashing (the chips idle; the mining software keeps running)."""
-        await self._request("POST", "mining/pause")
-
-    async def resume(self) -> None:
-        """Resume hashing after a pause."""
-        await self._request("POST", "mining/resume")
-
     async def restart(self) -> None:
         """Restart the mining software."""
         await self._request("POST", "mining/restart")
@@ -150,14 +126,6 @@ class VNishClient:
         stored = parse_settings_preset(await self._request("GET", "settings"))
         if stored != name:
             raise ApiResponseError(f"{self.host} kept preset {stored!r} instead of {name!r}")
-
-
-def _json(text: str, host: str, path: str) -> Any:
-    """Parse a JSON body or raise a response error."""
-    try:
-        return json.loads(text)
-    except ValueError as err:
-        raise ApiResponseError(f"{host} sent malformed JSON on {path}") from err
 
 
 def _error_text(text: str) -> str:

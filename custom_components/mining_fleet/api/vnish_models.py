@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ApiResponseError
+from .parse import items, mapping, number, text, whole
 
 # States in which the miner is not hashing and will not start by itself.
 NOT_HASHING_STATES = frozenset({"stopped", "shutting-down", "failure"})
@@ -23,35 +24,9 @@ MINER_STATES = (
 )
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
-    """Return value when it is a JSON object, else an empty mapping."""
-    return value if isinstance(value, Mapping) else {}
-
-
-def _number(data: Mapping[str, Any], key: str) -> float | None:
-    """Return a numeric field as float (numeric strings too), or None."""
-    value = data.get(key)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _text(data: Mapping[str, Any], key: str) -> str | None:
-    """Return a non-empty string field, or None."""
-    value = data.get(key)
-    return value if isinstance(value, str) and value else None
-
-
 def _max_of(data: Mapping[str, Any], key: str) -> float | None:
     """Return the "max" of a {min, max} field."""
-    return _number(_mapping(data.get(key)), "max")
+    return number(mapping(data.get(key)), "max")
 
 
 def _ths(gigahashes: float | None) -> float | None:
@@ -75,14 +50,14 @@ class VNishInfo:
         """Parse an info reply."""
         if not isinstance(data, Mapping):
             raise ApiResponseError("VNish info is not a JSON object")
-        network = _mapping(_mapping(data.get("system")).get("network_status"))
+        network = mapping(mapping(data.get("system")).get("network_status"))
         return cls(
-            model=_text(data, "miner") or _text(data, "model"),
-            firmware=" ".join(filter(None, [_text(data, "fw_name"), _text(data, "fw_version")])) or None,
-            serial=_text(data, "serial"),
-            mac_address=_text(network, "mac"),
-            hostname=_text(network, "hostname"),
-            platform=_text(data, "platform"),
+            model=text(data, "miner") or text(data, "model"),
+            firmware=" ".join(filter(None, [text(data, "fw_name"), text(data, "fw_version")])) or None,
+            serial=text(data, "serial"),
+            mac_address=text(network, "mac"),
+            hostname=text(network, "hostname"),
+            platform=text(data, "platform"),
         )
 
 
@@ -108,9 +83,9 @@ class VNishStatus:
             raise ApiResponseError("VNish status has no miner_state")
         return cls(
             miner_state=data["miner_state"],
-            miner_state_time=_number(data, "miner_state_time"),
-            description=_text(data, "description"),
-            failure_code=_number(data, "failure_code"),
+            miner_state_time=number(data, "miner_state_time"),
+            description=text(data, "description"),
+            failure_code=number(data, "failure_code"),
             find_miner=bool(data.get("find_miner")),
         )
 
@@ -143,19 +118,19 @@ class VNishChain:
 def _pools(miner: Mapping[str, Any]) -> tuple[VNishPool, ...]:
     """Return the user pools; DevFee pools are the firmware's, not the user's."""
     pools = []
-    for index, raw in enumerate(miner.get("pools") or []):
-        pool = _mapping(raw)
-        if pool.get("pool_type") == "DevFee" or not _text(pool, "url"):
+    for index, raw in enumerate(items(miner.get("pools"))):
+        pool = mapping(raw)
+        if pool.get("pool_type") == "DevFee" or not text(pool, "url"):
             continue
-        pool_id = _number(pool, "id")
+        pool_id = whole(pool, "id")
         pools.append(
             VNishPool(
-                id=int(pool_id) if pool_id is not None else index,
+                id=pool_id if pool_id is not None else index,
                 url=str(pool["url"]),
                 user=str(pool.get("user") or ""),
                 status=str(pool.get("status") or "unknown"),
-                accepted=_number(pool, "accepted"),
-                rejected=_number(pool, "rejected"),
+                accepted=number(pool, "accepted"),
+                rejected=number(pool, "rejected"),
             )
         )
     return tuple(pools)
@@ -164,18 +139,18 @@ def _pools(miner: Mapping[str, Any]) -> tuple[VNishPool, ...]:
 def _chains(miner: Mapping[str, Any]) -> tuple[VNishChain, ...]:
     """Return the hashboards."""
     chains = []
-    for index, raw in enumerate(miner.get("chains") or []):
-        chain = _mapping(raw)
-        chain_id = _number(chain, "id")
+    for index, raw in enumerate(items(miner.get("chains"))):
+        chain = mapping(raw)
+        chain_id = whole(chain, "id")
         chains.append(
             VNishChain(
-                id=int(chain_id) if chain_id is not None else index + 1,
-                hashrate=_ths(_number(chain, "hashrate_rt")),
+                id=chain_id if chain_id is not None else index + 1,
+                hashrate=_ths(number(chain, "hashrate_rt")),
                 chip_temperature=_max_of(chain, "chip_temp"),
                 board_temperature=_max_of(chain, "pcb_temp"),
-                frequency=_number(chain, "frequency"),
-                voltage=_number(chain, "voltage"),
-                power=_number(chain, "power_consumption"),
+                frequency=number(chain, "frequency"),
+                voltage=number(chain, "voltage"),
+                power=number(chain, "power_consumption"),
             )
         )
     return tuple(chains)
@@ -183,9 +158,9 @@ def _chains(miner: Mapping[str, Any]) -> tuple[VNishChain, ...]:
 
 def _hashrate(miner: Mapping[str, Any], key: str, legacy_ths_key: str | None = None) -> float | None:
     """Return a hashrate in TH/s from the GH/s field, or the older TH/s one."""
-    if (value := _number(miner, key)) is not None:
+    if (value := number(miner, key)) is not None:
         return value / 1000
-    return _number(miner, legacy_ths_key) if legacy_ths_key else None
+    return number(miner, legacy_ths_key) if legacy_ths_key else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,23 +190,23 @@ class VNishSummary:
         """Parse a summary reply; a missing or null miner gives an empty summary."""
         if not isinstance(data, Mapping):
             raise ApiResponseError("VNish summary is not a JSON object")
-        miner = _mapping(data.get("miner"))
-        cooling = _mapping(miner.get("cooling"))
-        efficiency = _number(miner, "power_efficiency")  # W per GH/s
-        fans = [_number(_mapping(fan), "rpm") for fan in cooling.get("fans") or []]
+        miner = mapping(data.get("miner"))
+        cooling = mapping(miner.get("cooling"))
+        efficiency = number(miner, "power_efficiency")  # W per GH/s
+        fans = [number(mapping(fan), "rpm") for fan in items(cooling.get("fans"))]
         return cls(
             hashrate_realtime=_hashrate(miner, "hr_realtime", "instant_hashrate"),
             hashrate_average=_hashrate(miner, "hr_average", "average_hashrate"),
             hashrate_nominal=_hashrate(miner, "hr_nominal"),
-            power=_number(miner, "power_consumption"),
+            power=number(miner, "power_consumption"),
             efficiency=efficiency * 1000 if efficiency else None,
             chip_temperature_max=_max_of(miner, "chip_temp"),
             board_temperature_max=_max_of(miner, "pcb_temp"),
-            fan_duty=_number(cooling, "fan_duty"),
+            fan_duty=number(cooling, "fan_duty"),
             fan_rpms=tuple(rpm for rpm in fans if rpm is not None),
             chains=_chains(miner),
             pools=_pools(miner),
-            hw_errors=_number(miner, "hw_errors"),
+            hw_errors=number(miner, "hw_errors"),
         )
 
 
@@ -257,20 +232,20 @@ def parse_presets(data: Any) -> tuple[VNishPreset, ...]:
         raise ApiResponseError("VNish presets are neither a list nor {presets: [...]}")
     presets = []
     for raw in data:
-        preset = _mapping(raw)
-        if name := _text(preset, "name"):
+        preset = mapping(raw)
+        if name := text(preset, "name"):
             presets.append(
-                VNishPreset(name, _text(preset, "pretty") or name, _text(preset, "status") or "unknown")
+                VNishPreset(name, text(preset, "pretty") or name, text(preset, "status") or "unknown")
             )
     return tuple(presets)
 
 
 def parse_current_preset(data: Any) -> str | None:
     """Return the active preset's name from perf-summary."""
-    return _text(_mapping(_mapping(data).get("current_preset")), "name")
+    return text(mapping(mapping(data).get("current_preset")), "name")
 
 
 def parse_settings_preset(data: Any) -> str | None:
     """Return the configured preset's name from settings."""
-    overclock = _mapping(_mapping(_mapping(data).get("miner")).get("overclock"))
-    return _text(overclock, "preset")
+    overclock = mapping(mapping(mapping(data).get("miner")).get("overclock"))
+    return text(overclock, "preset")

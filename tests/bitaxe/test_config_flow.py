@@ -19,14 +19,14 @@ from custom_components.mining_fleet.api.errors import ApiConnectionError
 from custom_components.mining_fleet.const import CONF_KIND, DOMAIN, KIND_BITAXE
 from simulators.axeos import Fault
 
-from .conftest import SimulatorFactory, miner_entry
+from ..conftest import SimulatorFactory, miner_entry
 
 
 async def _bitaxe_form(hass: HomeAssistant) -> str:
     """Open the user menu, pick Bitaxe, return the flow id."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["bitaxe", "vnish"]
+    assert result["menu_options"] == ["bitaxe", "vnish", "fleet"]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "bitaxe"})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "bitaxe"
@@ -167,7 +167,7 @@ async def test_zeroconf_ipv6_host_is_bracketed(hass: HomeAssistant, socket_enabl
         type=info.type,
         properties=info.properties,
     )
-    with patch("custom_components.mining_fleet.config_flow.AxeOSClient") as client_class:
+    with patch("custom_components.mining_fleet.bitaxe.config_flow.AxeOSClient") as client_class:
         client_class.return_value.info.side_effect = ApiConnectionError("refused")
         result = await hass.config_entries.flow.async_init(
             DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info
@@ -213,7 +213,7 @@ async def test_dhcp_new_miner_confirm(hass: HomeAssistant, start_simulator: Simu
 async def _reconfigure(hass: HomeAssistant, entry: MockConfigEntry, host: str) -> ConfigFlowResult:
     """Open the reconfigure form and submit a host."""
     result = await entry.start_reconfigure_flow(hass)
-    assert result["step_id"] == "reconfigure"
+    assert result["step_id"] == "bitaxe_reconfigure"
     return await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_HOST: host})
 
 

@@ -11,7 +11,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from .conftest import MinerSetup
+from ..conftest import MinerSetup
 
 
 async def test_diagnostics_are_redacted(

@@ -24,15 +24,15 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.mining_fleet.const import CONF_KIND, DOMAIN, KIND_VNISH
 from simulators.vnish import VNishFault
 
-from .conftest import VNishFactory, VNishSetup, set_up_entry, vnish_entry
-from .snapshot import assert_snapshot, entity_table
+from ..conftest import VNishFactory, VNishSetup, set_up_entry, vnish_entry
+from ..snapshot import assert_snapshot, entity_table
 
 PREFIX = "antminer_s19"
 
 
 async def _vnish_form(hass: HomeAssistant) -> str:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["menu_options"] == ["bitaxe", "vnish"]
+    assert result["menu_options"] == ["bitaxe", "vnish", "fleet"]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "vnish"})
     assert result["step_id"] == "vnish"
     return result["flow_id"]

@@ -11,8 +11,8 @@ import pytest
 from custom_components.mining_fleet.const import DOMAIN
 from simulators.axeos import Board
 
-from .conftest import MinerSetup, SimulatorFactory, miner_entry, object_id_prefix, set_up_entry
-from .snapshot import assert_snapshot, entity_table
+from ..conftest import MinerSetup, SimulatorFactory, miner_entry, object_id_prefix, set_up_entry
+from ..snapshot import assert_snapshot, entity_table
 
 
 @pytest.mark.parametrize(

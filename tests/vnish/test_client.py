@@ -168,19 +168,6 @@ async def test_locate_reads_state_before_toggling(vnish: Started) -> None:
     assert simulator.state.find_miner is False
 
 
-async def test_pause_and_resume(vnish: Started) -> None:
-    """Pause stops hashing and resume brings it back."""
-    clock = [0.0]
-    simulator, client = await vnish(clock=lambda: clock[0])
-    await client.pause()
-    clock[0] += 10
-    assert not (await client.status()).is_hashing
-    await client.resume()
-    clock[0] += 60
-    assert (await client.status()).miner_state == "mining"
-    assert simulator.commands == ["pause", "resume"]
-
-
 async def test_restart_and_reboot(vnish: Started) -> None:
     """Restart restarts the mining software; reboot takes the miner away and drops tokens."""
     clock = [0.0]

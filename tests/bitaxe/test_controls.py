@@ -13,7 +13,7 @@ import pytest
 
 from simulators.axeos import AxeOSSimulator, Fault
 
-from .conftest import MinerSetup, object_id_prefix
+from ..conftest import MinerSetup, object_id_prefix
 
 
 def _patches(miner: AxeOSSimulator) -> list[object]:

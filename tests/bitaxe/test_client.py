@@ -18,7 +18,7 @@ from custom_components.mining_fleet.api.errors import (
 )
 from simulators.axeos import AxeOSSimulator, Fault
 
-from .conftest import SimulatorFactory
+from ..conftest import SimulatorFactory
 
 
 @pytest.fixture
@@ -92,8 +92,7 @@ async def test_settings_apply_live_and_move_the_physics(
     miner, client = await _client(start_simulator, session, "2.15", clock=lambda: clock[0])
     clock[0] = 60
     before = await client.info()
-    await client.set_frequency(625)
-    await client.set_core_voltage(1250)
+    await client.apply_tuning(frequency=625, core_voltage=1250)
     clock[0] = 120
     after = await client.info()
     assert after.frequency == 625

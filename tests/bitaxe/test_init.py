@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.mining_fleet.const import SCAN_INTERVAL
 from simulators.axeos import Fault
 
-from .conftest import MinerSetup, SimulatorFactory, miner_entry, object_id_prefix
+from ..conftest import MinerSetup, SimulatorFactory, miner_entry, object_id_prefix
 
 
 async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:

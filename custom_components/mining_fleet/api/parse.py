@@ -1,0 +1,67 @@
+"""Defensive field readers shared by every parser: a usable value or None, never an exception."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import math
+from typing import Any
+
+_TRUE_TEXT = frozenset({"true", "yes", "on", "1"})
+_FALSE_TEXT = frozenset({"false", "no", "off", "0"})
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """Return value when it is a JSON object, else an empty mapping."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def as_number(value: Any) -> float | None:
+    """Return a finite number (numeric strings too, firmware sends them), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if not isinstance(value, int | float):
+        return None
+    try:
+        result = float(value)
+    except OverflowError:  # an integer too large for a float
+        return None
+    return result if math.isfinite(result) else None
+
+
+def number(data: Mapping[str, Any], key: str) -> float | None:
+    """Return a numeric field as a finite float, or None."""
+    return as_number(data.get(key))
+
+
+def whole(data: Mapping[str, Any], key: str) -> int | None:
+    """Return a numeric field as an int (counters, ports, ids), or None."""
+    value = number(data, key)
+    return None if value is None else int(value)
+
+
+def text(data: Mapping[str, Any], key: str) -> str | None:
+    """Return a non-empty string field, or None."""
+    value = data.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def flag(data: Mapping[str, Any], key: str) -> bool | None:
+    """Return a boolean, 0/1 or "true"/"false" field as bool, or None when missing or unclear."""
+    value = data.get(key)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        return True if lowered in _TRUE_TEXT else False if lowered in _FALSE_TEXT else None
+    numeric = as_number(value)
+    return None if numeric is None else numeric != 0
+
+
+def items(value: Any) -> list[Any]:
+    """Return a JSON array's items, or an empty list when it is anything else."""
+    return value if isinstance(value, list) else []

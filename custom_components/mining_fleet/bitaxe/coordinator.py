@@ -1,0 +1,203 @@
+"""The Bitaxe coordinator: polls AxeOS, keeps the model's safe limits, and sends only safe values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+import math
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo, format_mac
+from homeassistant.helpers.update_coordinator import UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from ..api.axeos import AxeOSClient
+from ..api.axeos_models import AsicInfo, SystemInfo
+from ..api.errors import ApiError
+from ..const import DOMAIN
+from ..logic.bitaxe_limits import MIN_SAFE_FAN_PERCENT, TEMPERATURE_TARGET_RANGE, ModelLimits, model_limits
+from ..miner.coordinator import MinerCoordinator
+
+type BitaxeConfigEntry = ConfigEntry[BitaxeCoordinator]
+
+# A reboot moves the computed boot time by the whole uptime; polling jitter moves it by a second.
+_BOOT_TIME_TOLERANCE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class BitaxeData:
+    """One poll of a Bitaxe, with the boot time kept stable between polls."""
+
+    info: SystemInfo
+    boot_time: datetime | None
+
+
+class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
+    """Poll one Bitaxe's /api/system/info."""
+
+    def __init__(self, hass: HomeAssistant, entry: BitaxeConfigEntry) -> None:
+        """Create the coordinator and its client on Home Assistant's shared session."""
+        super().__init__(hass, entry)
+        self.client = AxeOSClient(self.host, async_get_clientsession(hass))
+        self.asic: AsicInfo | None = None
+        self.limits: ModelLimits | None = None
+
+    async def _async_setup(self) -> None:
+        """Read the model's option lists once; they never change while the miner runs."""
+        try:
+            self.asic = await self.client.asic()
+        except ApiError as err:
+            raise self.update_failed(err) from err
+
+    async def _async_update_data(self) -> BitaxeData:
+        """Fetch telemetry; every failure becomes a translated UpdateFailed."""
+        try:
+            info = await self.client.info()
+        except ApiError as err:
+            raise self.update_failed(err) from err
+        self._check_identity(info)
+        if self.limits is None:
+            self.limits = model_limits(self.asic, info.asic_model, info.board_version)
+        return BitaxeData(info=info, boot_time=self._boot_time(info))
+
+    def _check_identity(self, info: SystemInfo) -> None:
+        """Refuse data from another miner now answering at this address (DHCP moved it)."""
+        unique_id = self.config_entry.unique_id
+        if info.mac_address and unique_id and format_mac(info.mac_address) != unique_id:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="wrong_device",
+                translation_placeholders={"host": self.host},
+            )
+
+    def _boot_time(self, info: SystemInfo) -> datetime | None:
+        """Return now minus uptime, keeping the previous value unless it moved (a reboot)."""
+        if info.uptime_seconds is None:
+            return None
+        boot_time = dt_util.utcnow() - timedelta(seconds=info.uptime_seconds)
+        previous = self.data.boot_time if self.data else None
+        if previous and abs(boot_time - previous) < _BOOT_TIME_TOLERANCE:
+            return previous
+        return boot_time.replace(microsecond=0)
+
+    @property
+    def info(self) -> SystemInfo:
+        """Return the latest telemetry."""
+        return self.data.info
+
+    @property
+    def device_info(self) -> DeviceInfo:
+        """Return model, board, firmware and MAC."""
+        info, unique_id = self.info, str(self.config_entry.unique_id)
+        model = self.asic.device_model if self.asic else None
+        return DeviceInfo(
+            identifiers={(DOMAIN, unique_id)},
+            connections={(CONNECTION_NETWORK_MAC, unique_id)},
+            manufacturer="Bitaxe",
+            model=" ".join(filter(None, [model, info.asic_model])) or "Bitaxe",
+            model_id=info.board_version,
+            name=info.hostname or self.config_entry.title,
+            sw_version=info.firmware,
+            configuration_url=self.client.base_url,
+        )
+
+    @property
+    def power(self) -> float | None:
+        """Return the latest power draw."""
+        return self.info.power
+
+    @property
+    def hashrate(self) -> float | None:
+        """Return the 1-minute average (the instantaneous value where older firmware lacks it) in TH/s."""
+        gigahashes = self.info.hashrate_1m if self.info.hashrate_1m is not None else self.info.hashrate
+        return None if gigahashes is None else gigahashes / 1000
+
+    @property
+    def hottest_temperature(self) -> float | None:
+        """Return the hotter of the ASIC temperature sensors."""
+        readings = [t for t in (self.info.asic_temperature, self.info.asic_temperature_2) if t is not None]
+        return max(readings, default=None)
+
+    @property
+    def is_mining(self) -> bool | None:
+        """Return False while paused; firmware without pause mines whenever it reports hashrate."""
+        if (paused := self.info.mining_paused) is not None:
+            return not paused
+        return None if self.info.hashrate is None else self.info.hashrate > 0
+
+    @property
+    def can_start_stop(self) -> bool:
+        """Return True on AxeOS 2.14+ (pause/resume)."""
+        return self.info.supports_pause
+
+    async def _send_mining(self, on: bool) -> None:
+        """Resume or pause hashing."""
+        await (self.client.resume() if on else self.client.pause())
+
+    async def async_apply_tuning(
+        self, *, frequency: int | None = None, core_voltage: int | None = None
+    ) -> None:
+        """Set frequency (MHz) and/or core voltage (mV), each only from the model's safe options."""
+        limits = self.limits
+        allowed_frequencies = limits.frequency_options if limits else ()
+        allowed_voltages = limits.voltage_options if limits else ()
+        if frequency is not None:
+            self._require_option("frequency", frequency, allowed_frequencies)
+        if core_voltage is not None:
+            self._require_option("core_voltage", core_voltage, allowed_voltages)
+        await self.async_write(
+            lambda: self.client.apply_tuning(frequency=frequency, core_voltage=core_voltage)
+        )
+
+    async def async_set_fan_speed(self, percent: float) -> None:
+        """Switch to manual fan control at a duty between the safe floor and 100 %."""
+        duty = self._require_range("fan_speed", percent, (MIN_SAFE_FAN_PERCENT, 100))
+        await self.async_write(lambda: self.client.set_fan_speed(duty))
+
+    async def async_set_auto_fan(self, enabled: bool) -> None:
+        """Turn automatic fan control on or off."""
+        await self.async_write(lambda: self.client.set_auto_fan(enabled))
+
+    async def async_set_temperature_target(self, celsius: float) -> None:
+        """Set the automatic fan controller's target temperature."""
+        target = self._require_range("temperature_target", celsius, TEMPERATURE_TARGET_RANGE)
+        await self.async_write(lambda: self.client.set_temperature_target(target))
+
+    async def async_restart(self) -> None:
+        """Reboot the miner."""
+        await self.async_write(self.client.restart)
+
+    async def async_identify(self) -> None:
+        """Make the miner show itself."""
+        await self.async_write(self.client.identify)
+
+    async def async_clear_overheat(self) -> None:
+        """Clear the firmware's overheat lock-out."""
+        await self.async_write(self.client.clear_overheat)
+
+    def _require_option(self, setting: str, value: int, allowed: tuple[int, ...]) -> None:
+        """Refuse a value that is not one of the model's safe options; nothing is sent."""
+        if value not in allowed:
+            raise self._not_allowed(setting, value, ", ".join(map(str, allowed)) or "none")
+
+    def _require_range(self, setting: str, value: float, bounds: tuple[int, int]) -> int:
+        """Return value as a whole number, refusing anything outside bounds (or not a number)."""
+        if not math.isfinite(value) or not bounds[0] <= round(value) <= bounds[1]:
+            raise self._not_allowed(setting, value, f"{bounds[0]} to {bounds[1]}")
+        return round(value)
+
+    def _not_allowed(self, setting: str, value: float, allowed: str) -> ServiceValidationError:
+        """Return the translated refusal of an unsafe value."""
+        return ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="value_not_allowed",
+            translation_placeholders={
+                "name": self.name_for_user,
+                "setting": setting,
+                "value": str(value),
+                "allowed": allowed,
+            },
+        )

@@ -1,0 +1,34 @@
+"""Fleet overview config-flow steps: add it from the menu, or confirm it when it is offered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+
+from ..const import CONF_KIND, FLEET_UNIQUE_ID, KIND_FLEET
+
+FLEET_TITLE = "Mining fleet"
+
+
+class FleetFlow(ConfigFlow):
+    """The fleet overview steps of the integration's config flow."""
+
+    async def async_step_fleet(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add the single fleet overview."""
+        await self.async_set_unique_id(FLEET_UNIQUE_ID)
+        self._abort_if_unique_id_configured()
+        return self.async_create_entry(title=FLEET_TITLE, data={CONF_KIND: KIND_FLEET})
+
+    async def async_step_integration_discovery(self, discovery_info: dict[str, Any]) -> ConfigFlowResult:
+        """Offer the fleet overview once there are several miners."""
+        await self.async_set_unique_id(FLEET_UNIQUE_ID)
+        self._abort_if_unique_id_configured()
+        return await self.async_step_fleet_confirm()
+
+    async def async_step_fleet_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask before adding the offered overview."""
+        if user_input is not None:
+            return await self.async_step_fleet()
+        self._set_confirm_only()
+        return self.async_show_form(step_id="fleet_confirm")

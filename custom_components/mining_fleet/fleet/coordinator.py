@@ -1,0 +1,98 @@
+"""The fleet overview's coordinator: totals over the registry, recomputed when a miner updates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+
+from ..const import DOMAIN, FLEET_UNIQUE_ID, LOGGER
+from ..coordinator import MiningFleetCoordinator
+from ..logic.fleet import FleetTotals, MinerReading, fleet_totals
+from ..miner.coordinator import MinerCoordinator
+from ..miner.registry import FleetRegistry, fleet_registry
+
+type FleetConfigEntry = ConfigEntry[FleetCoordinator]
+
+# Miners update every 15 s each, so a farm's updates arrive many times a second; totals are
+# recomputed at most this often (the first change at once), which keeps the recorder small.
+TOTALS_COOLDOWN_SECONDS = 5.0
+
+
+def _reading(miner: MinerCoordinator[Any]) -> MinerReading:
+    """Return what the fleet needs to know of one miner."""
+    online = miner.last_update_success and miner.data is not None
+    return MinerReading(
+        online=online,
+        mining=bool(online and miner.is_mining),
+        hashrate_ths=miner.hashrate if online else None,
+        power_w=miner.power if online else None,
+    )
+
+
+class FleetCoordinator(MiningFleetCoordinator[FleetTotals]):
+    """Listen to every loaded miner and keep the fleet totals; no network I/O of its own."""
+
+    def __init__(self, hass: HomeAssistant, entry: FleetConfigEntry) -> None:
+        """Recompute on demand only (no polling), coalescing bursts of miner updates."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name="Mining fleet",
+            update_interval=None,
+            request_refresh_debouncer=Debouncer(
+                hass, LOGGER, cooldown=TOTALS_COOLDOWN_SECONDS, immediate=True
+            ),
+            always_update=False,
+        )
+        self._registry: FleetRegistry = fleet_registry(hass)
+        self._miner_listeners: dict[MinerCoordinator[Any], CALLBACK_TYPE] = {}
+
+    async def _async_update_data(self) -> FleetTotals:
+        """Sum the loaded miners' latest readings."""
+        return fleet_totals(_reading(miner) for miner in self._registry.miners)
+
+    @callback
+    def async_start(self) -> CALLBACK_TYPE:
+        """Follow miners joining and leaving; return the function that stops following."""
+        stop_registry = self._registry.async_add_listener(self._async_membership_changed)
+        self._async_membership_changed()
+
+        @callback
+        def stop() -> None:
+            stop_registry()
+            for unsubscribe in self._miner_listeners.values():
+                unsubscribe()
+            self._miner_listeners.clear()
+
+        return stop
+
+    @callback
+    def _async_membership_changed(self) -> None:
+        """Listen to new miners, forget unloaded ones, and recompute."""
+        current = set(self._registry.miners)
+        for miner in set(self._miner_listeners) - current:
+            self._miner_listeners.pop(miner)()
+        for miner in current - set(self._miner_listeners):
+            self._miner_listeners[miner] = miner.async_add_listener(self._async_miner_updated)
+        self._async_miner_updated()
+
+    @callback
+    def _async_miner_updated(self) -> None:
+        """Schedule a recompute of the totals."""
+        self._debounced_refresh.async_schedule_call()
+
+    @property
+    def device_info(self) -> DeviceInfo:
+        """Return the fleet's own device."""
+        return DeviceInfo(
+            identifiers={(DOMAIN, FLEET_UNIQUE_ID)},
+            entry_type=DeviceEntryType.SERVICE,
+            manufacturer="Mining Fleet",
+            model="Fleet overview",
+            name="Mining fleet",
+        )

@@ -1,0 +1,68 @@
+"""Fleet overview sensors: totals over every loaded miner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.const import UnitOfEnergy
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from ..entity import (
+    EnergySensor,
+    MiningFleetEnergyDescription,
+    MiningFleetSensor,
+    MiningFleetSensorDescription,
+)
+from ..logic.fleet import FleetTotals
+from ..miner.descriptions import HASHRATE_TH, efficiency_sensor, hashrate_sensor, power_sensor
+from .coordinator import FleetConfigEntry, FleetCoordinator
+
+type Description = MiningFleetSensorDescription[FleetCoordinator]
+
+
+def _count(key: str, read: Callable[[FleetTotals], int]) -> Description:
+    """Describe a count of miners."""
+    return MiningFleetSensorDescription(
+        key=key,
+        translation_key=key,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda coordinator: read(coordinator.data),
+    )
+
+
+FLEET_SENSORS: tuple[Description, ...] = (
+    hashrate_sensor(
+        "total_hashrate", lambda coordinator: coordinator.data.hashrate_ths, unit=HASHRATE_TH, precision=2
+    ),
+    power_sensor(lambda coordinator: coordinator.data.power_w, precision=0),
+    efficiency_sensor(lambda coordinator: coordinator.data.efficiency_j_per_th),
+    _count("miners_online", lambda totals: totals.online),
+    _count("miners_total", lambda totals: totals.miners),
+    _count("miners_mining", lambda totals: totals.mining),
+)
+
+# Integrated from the total power, so a miner leaving the fleet lowers the rate, never the total
+# (a drop in a total_increasing sensor would read as a meter reset in the Energy dashboard).
+FLEET_ENERGY: MiningFleetEnergyDescription[FleetCoordinator] = MiningFleetEnergyDescription(
+    key="energy",
+    device_class=SensorDeviceClass.ENERGY,
+    native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+    state_class=SensorStateClass.TOTAL_INCREASING,
+    suggested_display_precision=3,
+    power_fn=lambda coordinator: coordinator.data.power_w,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: FleetConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Add the fleet totals."""
+    coordinator = entry.runtime_data
+    async_add_entities(
+        [
+            EnergySensor(coordinator, FLEET_ENERGY),
+            *(MiningFleetSensor(coordinator, description) for description in FLEET_SENSORS),
+        ]
+    )

@@ -1,0 +1,66 @@
+"""The registry of kinds: what each kind of config entry sets up, forwards and reports."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import bitaxe, fleet, vnish
+from .const import CONF_KIND, DOMAIN, KIND_BITAXE, KIND_FLEET, KIND_VNISH
+
+type PlatformSetup = Callable[
+    [HomeAssistant, ConfigEntry[Any], AddConfigEntryEntitiesCallback], Awaitable[None]
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One kind of config entry."""
+
+    key: str
+    # Only these platforms are forwarded for the kind's entries.
+    platforms: Mapping[Platform, PlatformSetup]
+    # Creates the entry's runtime data; raises ConfigEntryNotReady / AuthFailed when it cannot.
+    async_setup_entry: Callable[[HomeAssistant, ConfigEntry[Any]], Awaitable[None]]
+    async_get_diagnostics: Callable[[HomeAssistant, ConfigEntry[Any]], Awaitable[dict[str, Any]]]
+    # Miners are listed in the fleet registry and targeted by the mining services.
+    is_miner: bool
+
+
+KINDS: Mapping[str, Kind] = {
+    kind.key: kind
+    for kind in (
+        Kind(KIND_BITAXE, bitaxe.PLATFORMS, bitaxe.async_setup_entry, bitaxe.async_get_diagnostics, True),
+        Kind(KIND_VNISH, vnish.PLATFORMS, vnish.async_setup_entry, vnish.async_get_diagnostics, True),
+        Kind(KIND_FLEET, fleet.PLATFORMS, fleet.async_setup_entry, fleet.async_get_diagnostics, False),
+    )
+}
+
+
+def kind_of(entry: ConfigEntry[Any]) -> Kind:
+    """Return the entry's kind; an unknown one (a newer version's entry) fails with a clear error."""
+    key = entry.data.get(CONF_KIND)
+    if (kind := KINDS.get(str(key))) is None:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_kind",
+            translation_placeholders={"kind": str(key)},
+        )
+    return kind
+
+
+async def async_setup_platform(
+    platform: Platform,
+    hass: HomeAssistant,
+    entry: ConfigEntry[Any],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Hand a platform's set-up to the entry's kind."""
+    await kind_of(entry).platforms[platform](hass, entry, async_add_entities)

@@ -1,0 +1,122 @@
+"""The miner coordinator base: readings every behaviour relies on, and the one write path."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_HOST
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.update_coordinator import UpdateFailed
+
+from ..api.errors import (
+    ApiBadRequestError,
+    ApiConnectionError,
+    ApiError,
+    ApiInvalidCredentialsError,
+    ApiNotLocalError,
+)
+from ..const import DOMAIN, LOGGER, SCAN_INTERVAL
+from ..coordinator import MiningFleetCoordinator
+
+
+def api_error_key(err: ApiError) -> str:
+    """Return the translation key that explains an API error to the user."""
+    if isinstance(err, ApiNotLocalError):
+        return "not_local"
+    if isinstance(err, ApiInvalidCredentialsError):
+        return "invalid_auth"
+    if isinstance(err, ApiConnectionError):
+        return "cannot_connect"
+    return "unexpected_response"
+
+
+def action_error(err: ApiError, name: str) -> HomeAssistantError:
+    """Return the translated error for a failed command to the named miner."""
+    key = "rejected" if isinstance(err, ApiBadRequestError) else api_error_key(err)
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=f"action_{key}",
+        translation_placeholders={"name": name, "error": str(err)},
+    )
+
+
+class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
+    """Poll one miner; subclasses know its protocol, every command goes through async_write."""
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+        """Poll at the shared interval."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{entry.title} ({entry.data[CONF_HOST]})",
+            update_interval=SCAN_INTERVAL,
+        )
+        self.device_id: str | None = None
+
+    @property
+    def host(self) -> str:
+        """Return the miner's address."""
+        return str(self.config_entry.data[CONF_HOST])
+
+    @property
+    def name_for_user(self) -> str:
+        """Return the name messages about this miner use."""
+        return self.config_entry.title
+
+    def update_failed(self, err: ApiError) -> UpdateFailed:
+        """Return a translated UpdateFailed explaining a client error."""
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key=api_error_key(err),
+            translation_placeholders={"host": self.host, "error": str(err)},
+        )
+
+    async def async_write(self, command: Callable[[], Awaitable[Any]]) -> None:
+        """Send a command to the miner: the one path every entity, service and behaviour writes through.
+
+        A refusal becomes a translated error naming the miner; success is followed by a fresh
+        poll so the entities show the miner's new state at once.
+        """
+        try:
+            await command()
+        except ApiError as err:
+            raise action_error(err, self.name_for_user) from err
+        await self.async_refresh()
+
+    async def async_set_mining(self, on: bool) -> None:
+        """Start or stop hashing."""
+        await self.async_write(lambda: self._send_mining(on))
+
+    @property
+    @abstractmethod
+    def power(self) -> float | None:
+        """Return the latest power draw in W."""
+
+    @property
+    @abstractmethod
+    def hashrate(self) -> float | None:
+        """Return the latest hashrate in TH/s, the one unit behaviours use for every miner."""
+
+    @property
+    @abstractmethod
+    def hottest_temperature(self) -> float | None:
+        """Return the hottest chip temperature in °C."""
+
+    @property
+    @abstractmethod
+    def is_mining(self) -> bool | None:
+        """Return whether the miner is hashing (None when it cannot say)."""
+
+    @property
+    @abstractmethod
+    def can_start_stop(self) -> bool:
+        """Return whether this miner can be started and stopped remotely."""
+
+    @abstractmethod
+    async def _send_mining(self, on: bool) -> None:
+        """Send start or stop; raise ApiError when the miner does not accept it."""

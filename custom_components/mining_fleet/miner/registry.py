@@ -1,0 +1,102 @@
+"""The fleet registry: loaded miners by device id, shared across entries through hass.data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY, ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, discovery_flow
+from homeassistant.util.hass_dict import HassKey
+
+from ..const import CONF_KIND, DOMAIN, FLEET_UNIQUE_ID, KIND_FLEET
+from .coordinator import MinerCoordinator
+
+FLEET_REGISTRY: HassKey[FleetRegistry] = HassKey(f"{DOMAIN}_fleet_registry")
+
+# From this many miners on, Home Assistant offers the fleet overview by itself.
+MINERS_FOR_OVERVIEW = 2
+
+
+class FleetRegistry:
+    """The miners whose entries are loaded; services and behaviours reach miners only through it."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._miners: dict[str, MinerCoordinator[Any]] = {}
+        self._listeners: list[Callable[[], None]] = []
+
+    def __len__(self) -> int:
+        """Return how many miners are loaded."""
+        return len(self._miners)
+
+    @property
+    def miners(self) -> tuple[MinerCoordinator[Any], ...]:
+        """Return every loaded miner."""
+        return tuple(self._miners.values())
+
+    def get(self, device_id: str) -> MinerCoordinator[Any] | None:
+        """Return the loaded miner behind a device, or None."""
+        return self._miners.get(device_id)
+
+    @callback
+    def async_add(self, device_id: str, coordinator: MinerCoordinator[Any]) -> None:
+        """Add a miner whose entry finished loading."""
+        self._miners[device_id] = coordinator
+        self._notify()
+
+    @callback
+    def async_remove(self, device_id: str) -> None:
+        """Remove a miner whose entry unloads."""
+        if self._miners.pop(device_id, None) is not None:
+            self._notify()
+
+    @callback
+    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call listener whenever a miner joins or leaves; return the function that stops it."""
+        self._listeners.append(listener)
+        return partial(self._listeners.remove, listener)
+
+    def _notify(self) -> None:
+        """Tell every listener the membership changed."""
+        for listener in list(self._listeners):
+            listener()
+
+
+def fleet_registry(hass: HomeAssistant) -> FleetRegistry:
+    """Return the registry, creating it on first use."""
+    return hass.data.setdefault(FLEET_REGISTRY, FleetRegistry())
+
+
+@callback
+def async_register_miner(
+    hass: HomeAssistant, entry: ConfigEntry[Any], coordinator: MinerCoordinator[Any]
+) -> None:
+    """Create the miner's device, list it in the registry until the entry unloads, offer the overview."""
+    device = dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **coordinator.device_info)
+    coordinator.device_id = device.id
+    registry = fleet_registry(hass)
+    registry.async_add(device.id, coordinator)
+    entry.async_on_unload(partial(registry.async_remove, device.id))
+    if len(registry) >= MINERS_FOR_OVERVIEW:
+        _async_offer_fleet_overview(hass)
+
+
+@callback
+def _async_offer_fleet_overview(hass: HomeAssistant) -> None:
+    """Show the fleet overview under Discovered unless it exists or the user ignored it."""
+    if hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, FLEET_UNIQUE_ID) is None:
+        discovery_flow.async_create_flow(
+            hass, DOMAIN, {"source": SOURCE_INTEGRATION_DISCOVERY}, {CONF_KIND: KIND_FLEET}
+        )
+
+
+async def async_setup_miner(
+    hass: HomeAssistant, entry: ConfigEntry[Any], coordinator: MinerCoordinator[Any]
+) -> None:
+    """Read the miner once (or raise ConfigEntryNotReady), then make it the entry's runtime data."""
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    async_register_miner(hass, entry, coordinator)

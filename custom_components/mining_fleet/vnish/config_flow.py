@@ -1,0 +1,95 @@
+"""VNish config-flow steps: add by host and password, re-authenticate, reconfigure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.const import CONF_HOST, CONF_PASSWORD
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import format_mac
+
+from ..api.errors import ApiError
+from ..api.vnish import VNishClient
+from ..api.vnish_models import VNishInfo
+from ..const import CONF_KIND, KIND_VNISH
+from ..miner.flow import HOST_PASSWORD_SCHEMA, PASSWORD_SCHEMA, form_error, host_only
+
+
+def vnish_unique_id(info: VNishInfo) -> str | None:
+    """Return the MAC address, or the serial number when the firmware does not report one."""
+    return format_mac(info.mac_address) if info.mac_address else info.serial
+
+
+class VNishFlow(ConfigFlow):
+    """The VNish steps of the integration's config flow."""
+
+    async def _probe_vnish(
+        self, host: str, password: str
+    ) -> tuple[str | None, VNishInfo | None, dict[str, str]]:
+        """Log in to a VNish miner; return its unique id and info, or the form error to show."""
+        client = VNishClient(host, password, async_get_clientsession(self.hass))
+        try:
+            info = await client.info()
+        except ApiError as err:
+            return None, None, form_error(err, host)
+        if (unique_id := vnish_unique_id(info)) is None:
+            return None, None, {"base": "no_mac"}
+        return unique_id, info, {}
+
+    async def async_step_vnish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add an Antminer on VNish firmware by host and web password."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            host = user_input[CONF_HOST].strip()
+            unique_id, info, errors = await self._probe_vnish(host, user_input[CONF_PASSWORD])
+            if unique_id is not None and info is not None:
+                await self.async_set_unique_id(unique_id)
+                self._abort_if_unique_id_configured(updates={CONF_HOST: host})
+                return self.async_create_entry(
+                    title=info.hostname or info.model or f"Antminer {host}",
+                    data={CONF_KIND: KIND_VNISH, CONF_HOST: host, CONF_PASSWORD: user_input[CONF_PASSWORD]},
+                )
+        return self.async_show_form(
+            step_id="vnish",
+            data_schema=self.add_suggested_values_to_schema(HOST_PASSWORD_SCHEMA, host_only(user_input)),
+            errors=errors,
+        )
+
+    async def async_step_vnish_reauth(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the new password and check it against the miner."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            unique_id, _, errors = await self._probe_vnish(entry.data[CONF_HOST], user_input[CONF_PASSWORD])
+            if unique_id is not None:
+                await self.async_set_unique_id(unique_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_device")
+                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+        return self.async_show_form(
+            step_id="vnish_reauth",
+            data_schema=PASSWORD_SCHEMA,
+            description_placeholders={"name": entry.title, "host": entry.data[CONF_HOST]},
+            errors=errors,
+        )
+
+    async def async_step_vnish_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change address and password together; a different miner is refused."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            changes = {CONF_HOST: user_input[CONF_HOST].strip(), CONF_PASSWORD: user_input[CONF_PASSWORD]}
+            unique_id, _, errors = await self._probe_vnish(changes[CONF_HOST], changes[CONF_PASSWORD])
+            if unique_id is not None:
+                await self.async_set_unique_id(unique_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_device")
+                return self.async_update_reload_and_abort(entry, data_updates=changes)
+        return self.async_show_form(
+            step_id="vnish_reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                HOST_PASSWORD_SCHEMA, host_only(user_input) or {CONF_HOST: entry.data[CONF_HOST]}
+            ),
+            errors=errors,
+        )

@@ -1,0 +1,154 @@
+"""The VNish coordinator: polls an Antminer's state, telemetry and preset; sends only tuned presets."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_PASSWORD
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ServiceValidationError
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo, format_mac
+
+from ..api.errors import ApiError, ApiInvalidCredentialsError, ApiResponseError
+from ..api.vnish import VNishClient
+from ..api.vnish_models import VNishInfo, VNishPreset, VNishStatus, VNishSummary
+from ..const import DOMAIN, LOGGER
+from ..miner.coordinator import MinerCoordinator
+
+type VNishConfigEntry = ConfigEntry[VNishCoordinator]
+
+
+@dataclass(frozen=True, slots=True)
+class VNishData:
+    """One poll of a VNish Antminer."""
+
+    status: VNishStatus
+    summary: VNishSummary
+    preset: str | None
+
+
+class VNishCoordinator(MinerCoordinator[VNishData]):
+    """Poll one Antminer on VNish: status, summary and the active preset."""
+
+    def __init__(self, hass: HomeAssistant, entry: VNishConfigEntry) -> None:
+        """Create the coordinator and its client on Home Assistant's shared session."""
+        super().__init__(hass, entry)
+        self.client = VNishClient(self.host, entry.data[CONF_PASSWORD], async_get_clientsession(hass))
+        self.info: VNishInfo | None = None
+        self.presets: tuple[VNishPreset, ...] = ()
+
+    async def _call[T](self, pending: Awaitable[T]) -> T:
+        """Await a client call, turning a wrong password into a re-authentication request."""
+        try:
+            return await pending
+        except ApiInvalidCredentialsError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="invalid_auth",
+                translation_placeholders={"host": self.host},
+            ) from err
+        except ApiError as err:
+            raise self.update_failed(err) from err
+
+    async def _optional[T](self, pending: Awaitable[T], default: T) -> T:
+        """Await a read some firmware versions lack; without it the miner still works."""
+        try:
+            return await pending
+        except ApiResponseError as err:
+            LOGGER.debug("%s: optional read failed: %s", self.host, err)
+            return default
+
+    async def _async_setup(self) -> None:
+        """Read identity and the preset list once."""
+        self.info = await self._call(self.client.info())
+        self.presets = await self._call(self._optional(self.client.presets(), ()))
+
+    async def _async_update_data(self) -> VNishData:
+        """Fetch state, telemetry and the active preset."""
+        return VNishData(
+            status=await self._call(self.client.status()),
+            summary=await self._call(self.client.summary()),
+            preset=await self._call(self._optional(self.client.current_preset(), None)),
+        )
+
+    @property
+    def summary(self) -> VNishSummary:
+        """Return the latest telemetry."""
+        return self.data.summary
+
+    @property
+    def tuned_presets(self) -> dict[str, str]:
+        """Return the presets that start no autotune, by descriptive name → firmware name."""
+        return {preset.pretty: preset.name for preset in self.presets if preset.tuned}
+
+    @property
+    def device_info(self) -> DeviceInfo:
+        """Return model, firmware, serial and MAC."""
+        info = self.info
+        assert info is not None
+        return DeviceInfo(
+            identifiers={(DOMAIN, str(self.config_entry.unique_id))},
+            connections={(CONNECTION_NETWORK_MAC, format_mac(info.mac_address))}
+            if info.mac_address
+            else set(),
+            manufacturer="Bitmain",
+            model=info.model or "Antminer",
+            name=self.config_entry.title,
+            sw_version=info.firmware,
+            serial_number=info.serial,
+            configuration_url=self.client.base_url,
+        )
+
+    @property
+    def power(self) -> float | None:
+        """Return the latest power draw."""
+        return self.summary.power
+
+    @property
+    def hashrate(self) -> float | None:
+        """Return the real-time hashrate in TH/s."""
+        return self.summary.hashrate_realtime
+
+    @property
+    def hottest_temperature(self) -> float | None:
+        """Return the hottest chip temperature."""
+        return self.summary.chip_temperature_max
+
+    @property
+    def is_mining(self) -> bool:
+        """Return True unless stopped, stopping or failed."""
+        return self.data.status.is_hashing
+
+    @property
+    def can_start_stop(self) -> bool:
+        """Return True: VNish always has start/stop."""
+        return True
+
+    async def _send_mining(self, on: bool) -> None:
+        """Start or stop; success is judged from the miner's real state."""
+        await self.client.set_mining(on)
+
+    async def async_set_preset(self, pretty: str) -> None:
+        """Switch to a tuned preset, named as the select shows it; an untuned one is refused."""
+        if (name := self.tuned_presets.get(pretty)) is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="preset_not_tuned",
+                translation_placeholders={"name": self.name_for_user, "preset": pretty},
+            )
+        await self.async_write(lambda: self.client.set_preset(name))
+
+    async def async_restart(self) -> None:
+        """Restart the mining software."""
+        await self.async_write(self.client.restart)
+
+    async def async_reboot(self) -> None:
+        """Reboot the control board."""
+        await self.async_write(self.client.reboot)
+
+    async def async_toggle_locate(self) -> None:
+        """Flip the locate light relative to the state just read."""
+        await self.async_write(lambda: self.client.set_locate(not self.data.status.find_miner))
