@@ -12,7 +12,14 @@ from homeassistant.helpers.device_registry import format_mac
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.mining_fleet.const import CONF_KIND, DOMAIN, KIND_BITAXE, KIND_VNISH
+from custom_components.mining_fleet.const import (
+    CONF_KIND,
+    DOMAIN,
+    FLEET_UNIQUE_ID,
+    KIND_BITAXE,
+    KIND_FLEET,
+    KIND_VNISH,
+)
 from simulators.axeos import AxeOSSimulator
 from simulators.vnish import Timings, VNishSimulator
 
@@ -134,3 +141,10 @@ async def setup_vnish(hass: HomeAssistant, start_vnish: VNishFactory) -> VNishSe
         return miner, entry
 
     return _setup
+
+
+def fleet_entry() -> MockConfigEntry:
+    """Return the fleet overview's config entry, as the config flow would create it."""
+    return MockConfigEntry(
+        domain=DOMAIN, title="Mining fleet", unique_id=FLEET_UNIQUE_ID, data={CONF_KIND: KIND_FLEET}
+    )

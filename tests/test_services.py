@@ -13,7 +13,7 @@ from custom_components.mining_fleet.const import DOMAIN
 from simulators.axeos import Fault
 from simulators.vnish import VNishFault
 
-from .conftest import MinerSetup, VNishSetup
+from .conftest import MinerSetup, VNishSetup, fleet_entry, set_up_entry
 
 
 def _device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
@@ -94,3 +94,12 @@ async def test_invalid_targets(hass: HomeAssistant, setup_miner: MinerSetup) -> 
         await _call(hass, "start_mining", device_id)
     assert caught.value.translation_key == "miner_not_loaded"
     assert old.requests[-1][0] == "GET"  # nothing was ever sent to the miner
+
+
+async def test_fleet_overview_is_not_a_miner(hass: HomeAssistant) -> None:
+    """The fleet device belongs to the integration but is refused with a translated error."""
+    entry = fleet_entry()
+    await set_up_entry(hass, entry)
+    with pytest.raises(ServiceValidationError) as caught:
+        await _call(hass, "stop_mining", _device_id(hass, entry))
+    assert caught.value.translation_key == "not_a_miner"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.components.select import ATTR_OPTION, DOMAIN as SELECT_DOMAIN, SERVICE_SELECT_OPTION
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
 from homeassistant.const import ATTR_ENTITY_ID, CONF_HOST, CONF_PASSWORD, SERVICE_TURN_OFF, SERVICE_TURN_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -83,6 +84,7 @@ async def test_user_errors_recover(
         flow_id, {CONF_HOST: miner.host, CONF_PASSWORD: password}
     )
     assert result["errors"] == {"base": error}
+    assert _suggested(result) == {CONF_HOST: miner.host}  # a mistyped password is not offered back
     miner.fault = VNishFault.NONE
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_HOST: miner.host, CONF_PASSWORD: "admin"}
@@ -100,6 +102,15 @@ async def test_no_identity(hass: HomeAssistant, start_vnish: VNishFactory) -> No
         flow_id, {CONF_HOST: miner.host, CONF_PASSWORD: "admin"}
     )
     assert result["errors"] == {"base": "no_mac"}
+
+
+def _suggested(result: ConfigFlowResult) -> dict[str, Any]:
+    """Return the values a form offers back to the user."""
+    return {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
 
 
 async def test_password_change_starts_reauth(hass: HomeAssistant, setup_vnish: VNishSetup) -> None:
@@ -144,6 +155,11 @@ async def test_reconfigure_vnish(hass: HomeAssistant, start_vnish: VNishFactory)
     )
     assert result["reason"] == "wrong_device"
     result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: miner.host, CONF_PASSWORD: "typo"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert _suggested(result) == {CONF_HOST: miner.host}  # the typo is never shown again
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: miner.host, CONF_PASSWORD: "admin"}
     )

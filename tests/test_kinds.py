@@ -1,0 +1,119 @@
+"""The kind registry and the one write path, for every miner kind."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.mining_fleet.bitaxe.coordinator import BitaxeCoordinator
+from custom_components.mining_fleet.const import CONF_KIND, DOMAIN
+from custom_components.mining_fleet.kinds import KINDS
+from custom_components.mining_fleet.miner.coordinator import MinerCoordinator
+from custom_components.mining_fleet.miner.registry import fleet_registry
+from custom_components.mining_fleet.vnish.coordinator import VNishCoordinator
+
+from .conftest import MinerSetup, VNishSetup, object_id_prefix, set_up_entry
+
+
+async def test_unknown_kind_fails_clearly(hass: HomeAssistant) -> None:
+    """An entry of a kind this version does not know fails set-up with a message, not a guess."""
+    entry = MockConfigEntry(domain=DOMAIN, unique_id="x", data={CONF_KIND: "teleporter", "host": "127.0.0.1"})
+    await set_up_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert "teleporter" in str(entry.reason)
+
+
+def test_kinds_forward_only_their_platforms() -> None:
+    """The fleet overview has sensors only; VNish has no numbers; Bitaxe has all six."""
+    assert [str(platform) for platform in KINDS["fleet"].platforms] == ["sensor"]
+    assert "number" not in KINDS["vnish"].platforms
+    assert len(KINDS["bitaxe"].platforms) == 6
+
+
+@pytest.mark.parametrize(("firmware", "hashrate_key"), [("2.15", "hashrate_1_minute"), ("2.9", "hashrate")])
+async def test_bitaxe_readings_in_one_unit(
+    hass: HomeAssistant, setup_miner: MinerSetup, firmware: str, hashrate_key: str
+) -> None:
+    """A Bitaxe's hashrate reaches behaviours in TH/s (1-minute average where the firmware has one)."""
+    miner, entry = await setup_miner(firmware)
+    coordinator: BitaxeCoordinator = entry.runtime_data
+    name = object_id_prefix(miner)
+    gigahashes = float(hass.states.get(f"sensor.{name}_{hashrate_key}").state)
+    assert coordinator.hashrate == pytest.approx(gigahashes / 1000, rel=1e-3)
+    assert coordinator.hottest_temperature == pytest.approx(
+        float(hass.states.get(f"sensor.{name}_asic_temperature").state), abs=0.01
+    )
+    assert coordinator.is_mining is True
+    assert fleet_registry(hass).get(str(coordinator.device_id)) is coordinator
+
+
+async def test_vnish_readings_in_one_unit(hass: HomeAssistant, setup_vnish: VNishSetup) -> None:
+    """An Antminer's hashrate and hottest chip reach behaviours as its sensors show them."""
+    _, entry = await setup_vnish()
+    coordinator: VNishCoordinator = entry.runtime_data
+    assert coordinator.hashrate == pytest.approx(
+        float(hass.states.get("sensor.antminer_s19_hashrate").state), rel=1e-3
+    )
+    assert coordinator.hottest_temperature == pytest.approx(
+        float(hass.states.get("sensor.antminer_s19_chip_temperature").state), abs=0.01
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "setting"),
+    [
+        ({"frequency": 999}, "frequency"),
+        ({"core_voltage": 1400}, "core_voltage"),
+    ],
+)
+async def test_bitaxe_write_path_refuses_unsafe_tuning(
+    hass: HomeAssistant, setup_miner: MinerSetup, call: dict[str, Any], setting: str
+) -> None:
+    """Off-list tuning is refused in the coordinator itself, whoever asks; nothing is sent."""
+    miner, entry = await setup_miner("2.15")
+    coordinator: MinerCoordinator[Any] = entry.runtime_data
+    with pytest.raises(ServiceValidationError) as caught:
+        await coordinator.async_apply_tuning(**call)  # type: ignore[attr-defined]
+    assert caught.value.translation_key == "value_not_allowed"
+    assert caught.value.translation_placeholders["setting"] == setting
+    assert not [body for method, _, body in miner.requests if method == "PATCH"]
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, 5, 101])
+async def test_bitaxe_write_path_refuses_unsafe_fan_speed(
+    hass: HomeAssistant, setup_miner: MinerSetup, value: float
+) -> None:
+    """A fan duty outside 20-100 % (or not a number) is refused with a translated error."""
+    miner, entry = await setup_miner("2.15")
+    with pytest.raises(ServiceValidationError):
+        await entry.runtime_data.async_set_fan_speed(value)
+    assert not [body for method, _, body in miner.requests if method == "PATCH"]
+
+
+async def test_nan_through_the_number_entity_is_refused(hass: HomeAssistant, setup_miner: MinerSetup) -> None:
+    """number.set_value with NaN slips past Home Assistant's range check; the write path stops it."""
+    miner, _ = await setup_miner("2.15")
+    with pytest.raises(ServiceValidationError):
+        await hass.services.async_call(
+            "number",
+            "set_value",
+            {ATTR_ENTITY_ID: f"number.{object_id_prefix(miner)}_temperature_target", "value": "nan"},
+            blocking=True,
+        )
+    assert not [body for method, _, body in miner.requests if method == "PATCH"]
+
+
+async def test_vnish_write_path_refuses_untuned_preset(hass: HomeAssistant, setup_vnish: VNishSetup) -> None:
+    """An untuned preset (hours of autotuning) is refused even when asked for directly."""
+    simulator, entry = await setup_vnish()
+    untuned = next(preset for preset in entry.runtime_data.presets if not preset.tuned)
+    with pytest.raises(ServiceValidationError) as caught:
+        await entry.runtime_data.async_set_preset(untuned.pretty)
+    assert caught.value.translation_key == "preset_not_tuned"
