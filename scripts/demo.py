@@ -1,10 +1,15 @@
-"""Run simulated Bitaxes and Antminers and a real Home Assistant 2025.4.4 on 127.0.0.1 with them added."""
+"""Run simulated Bitaxes and Antminers and a real Home Assistant 2025.4.4 on 127.0.0.1 with them added.
+
+Every kind appears: the miners are added through the config flow, the fleet overview is confirmed
+from Discovered as a user would.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 from pathlib import Path
+import re
 import secrets
 import signal
 import sys
@@ -17,6 +22,7 @@ from simulators.vnish import VNishSimulator
 
 BITAXES = (("2.9", "ultra"), ("2.12", "supra"), ("2.15", "gamma"), ("2.15", "gamma"))
 ANTMINERS = 2
+MINER_SENSOR = re.compile(r"^sensor\.(bitaxe|antminer)_[0-9a-f]+_(hashrate|power)$")
 VNISH_PASSWORD = "admin"  # noqa: S105 - the simulated miners' factory default
 
 
@@ -42,6 +48,54 @@ async def add_fleet(api: HassApi, bitaxes: list[AxeOSSimulator], antminers: list
         print(f"added {entry['title']} (VNish, serial {antminer.serial}) at {antminer.host}")
 
 
+async def accept_fleet_overview(api: HassApi, limit_seconds: float = 15) -> None:
+    """Confirm the fleet overview Home Assistant offers under Discovered once there are two miners."""
+    flows = "/api/config/config_entries/flow"
+    for _ in range(int(limit_seconds * 2)):
+        offers = [
+            flow
+            for flow in await api.websocket({"type": "config_entries/flow/progress"})
+            if flow["handler"] == "mining_fleet" and flow["context"].get("source") == "integration_discovery"
+        ]
+        if offers:
+            result = await api.post(f"{flows}/{offers[0]['flow_id']}", {})
+            print(f"added {result['title']} (offered under Discovered, confirmed)")
+            return
+        await asyncio.sleep(0.5)
+    raise RuntimeError("Home Assistant did not offer the fleet overview")
+
+
+def miner_sums(states: dict[str, str]) -> tuple[float, float]:
+    """Return the miners' total hashrate (TH/s) and power (W) from their own sensors."""
+    hashrate = power = 0.0
+    for entity_id, state in states.items():
+        if not (match := MINER_SENSOR.match(entity_id)):
+            continue
+        kind, sensor = match.groups()
+        if sensor == "power":
+            power += float(state)
+        elif kind == "antminer":
+            hashrate += float(state)
+        else:  # the fleet counts a Bitaxe's 1-minute average (GH/s) where the firmware reports one
+            hashrate += float(states.get(f"{entity_id}_1_minute", state)) / 1000
+    return hashrate, power
+
+
+async def check_totals(api: HassApi) -> bool:
+    """Compare the fleet device's totals with the sum of the miners' sensors read at the same moment."""
+    states = {s["entity_id"]: s["state"] for s in await api.get("/api/states")}
+    hashrate, power = miner_sums(await read_states(api))
+    fleet_hashrate = float(states["sensor.mining_fleet_total_hashrate"])
+    fleet_power = float(states["sensor.mining_fleet_power"])
+    print(
+        f"fleet: {fleet_hashrate:.3f} TH/s, {fleet_power:.1f} W, "
+        f"{states['sensor.mining_fleet_miners_online']}/{states['sensor.mining_fleet_miners']} online; "
+        f"sum of the miners' sensors: {hashrate:.3f} TH/s, {power:.1f} W"
+    )
+    # Miners poll at different moments and the totals are recomputed at most every 5 s.
+    return abs(fleet_hashrate - hashrate) <= 0.02 * hashrate and abs(fleet_power - power) <= 0.02 * power
+
+
 async def read_states(api: HassApi) -> dict[str, str]:
     """Return entity_id → state for the miners' sensors."""
     states = await api.get("/api/states")
@@ -63,7 +117,7 @@ async def check_live(api: HassApi) -> int:
     for entity_id in [e for e in changed if e.endswith(("_hashrate", "_power"))][:10]:
         print(f"  {entity_id}: {first.get(entity_id)} -> {second[entity_id]}")
     unavailable = [e for e, state in second.items() if state == "unavailable"]
-    ok = bool(changed) and not unavailable
+    ok = bool(changed) and not unavailable and await check_totals(api)
     print("demo check:", "ok" if ok else f"FAILED (unavailable: {unavailable})")
     return 0 if ok else 1
 
@@ -80,6 +134,7 @@ async def run(args: argparse.Namespace) -> int:
     try:
         async with running_home_assistant(config_dir, port, password) as api:
             await add_fleet(api, bitaxes, antminers)
+            await accept_fleet_overview(api)
             print(
                 f"\nHome Assistant: {api.base}\nlogin: {USERNAME} / {password}\nlog: {config_dir / 'hass.out'}"
             )

@@ -141,6 +141,19 @@ class HassApi:
             response.raise_for_status()
             return await response.json()
 
+    async def websocket(self, command: dict[str, Any]) -> Any:
+        """Send one command over the websocket API (what the UI uses) and return its result."""
+        async with self.session.ws_connect(f"{self.base}/api/websocket") as socket:
+            await socket.receive_json()  # auth_required
+            await socket.send_json({"type": "auth", "access_token": self.token})
+            if (await socket.receive_json()).get("type") != "auth_ok":
+                raise RuntimeError("websocket authentication failed")
+            await socket.send_json({"id": 1, **command})
+            reply = await socket.receive_json()
+        if not reply.get("success"):
+            raise RuntimeError(f"{command['type']} failed: {reply}")
+        return reply["result"]
+
     async def render(self, template: str) -> str:
         """Render a template in Home Assistant and return the text."""
         body = {"template": template}
