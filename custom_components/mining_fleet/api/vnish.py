@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 
 from .errors import ApiAuthError, ApiBadRequestError, ApiInvalidCredentialsError, ApiResponseError
-from .http import DeviceHttp
+from .http import DeviceHttp, bounded
 from .parse import mapping
 from .vnish_models import (
     VNishInfo,
@@ -45,14 +45,19 @@ class VNishClient:
         """Return the miner's base URL (also its web UI)."""
         return self._http.base_url
 
-    async def _send(self, method: str, path: str, body: Any, token: str | None) -> tuple[int, str]:
+    async def _send(
+        self, method: str, path: str, body: Any, token: str | None, *, idempotent: bool
+    ) -> tuple[int, str]:
         """Send one request to /api/v1/<path> with the bearer token, if any."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return await self._http.send(method, f"/api/v1/{path}", body=body, headers=headers)
+        return await self._http.send(
+            method, f"/api/v1/{path}", body=body, headers=headers, idempotent=idempotent
+        )
 
+    @bounded
     async def unlock(self) -> None:
         """Exchange the web password for a bearer token."""
-        status, text = await self._send("POST", "unlock", {"pw": self._password}, None)
+        status, text = await self._send("POST", "unlock", {"pw": self._password}, None, idempotent=True)
         if status == 403:
             raise ApiInvalidCredentialsError(f"{self.host} rejected the password")
         token = mapping(self._http.decode_json(text, "unlock")).get("token") if status == 200 else None
@@ -60,14 +65,21 @@ class VNishClient:
             raise ApiResponseError(f"{self.host} gave no token (HTTP {status})")
         self._token = token
 
-    async def _request(self, method: str, path: str, body: Any = None) -> Any:
-        """Send an authorised request; on 401 unlock once and retry once, never more."""
+    async def _request(
+        self, method: str, path: str, body: Any = None, *, idempotent: bool | None = None
+    ) -> Any:
+        """Send an authorised request; on 401 unlock once and retry once, never more.
+
+        Reads are safe to resend; a command is only when the caller says so (a set, not a toggle).
+        """
+        safe = method == "GET" if idempotent is None else idempotent
         if self._token is None:
             await self.unlock()
-        status, text = await self._send(method, path, body, self._token)
+        status, text = await self._send(method, path, body, self._token, idempotent=safe)
         if status == 401:
+            # A 401 means the firmware refused the token before acting, so the retry is safe.
             await self.unlock()
-            status, text = await self._send(method, path, body, self._token)
+            status, text = await self._send(method, path, body, self._token, idempotent=safe)
         if status == 401:
             raise ApiAuthError(f"{self.host} refused a fresh token on {path}")
         if status == 403:
@@ -78,51 +90,61 @@ class VNishClient:
             raise ApiResponseError(f"{self.host} answered HTTP {status} on {path}: {_error_text(text)}")
         return self._http.decode_json(text, path) if text.strip() else None
 
+    @bounded
     async def info(self) -> VNishInfo:
         """Read model, firmware and identity."""
         return VNishInfo.from_dict(await self._request("GET", "info"))
 
+    @bounded
     async def status(self) -> VNishStatus:
         """Read the miner state."""
         return VNishStatus.from_dict(await self._request("GET", "status"))
 
+    @bounded
     async def summary(self) -> VNishSummary:
         """Read telemetry."""
         return VNishSummary.from_dict(await self._request("GET", "summary"))
 
+    @bounded
     async def current_preset(self) -> str | None:
         """Read the active power preset's name."""
         return parse_current_preset(await self._request("GET", "perf-summary"))
 
+    @bounded
     async def presets(self) -> tuple[VNishPreset, ...]:
         """Read the autotune presets."""
         return parse_presets(await self._request("GET", "autotune/presets"))
 
+    @bounded
     async def set_mining(self, on: bool) -> None:
         """Start or stop hashing; a refused command is judged by the state re-read from /status."""
         try:
-            await self._request("POST", "mining/start" if on else "mining/stop")
+            await self._request("POST", "mining/start" if on else "mining/stop", idempotent=True)
         except (ApiResponseError, ApiBadRequestError) as err:
             # Some firmware answers 500 when the miner is already in the requested state.
             if (await self.status()).is_hashing != on:
                 raise ApiResponseError(f"{self.host} did not {'start' if on else 'stop'}: {err}") from err
 
+    @bounded
     async def restart(self) -> None:
         """Restart the mining software."""
         await self._request("POST", "mining/restart")
 
+    @bounded
     async def reboot(self) -> None:
         """Reboot the control board."""
         await self._request("POST", "system/reboot")
 
+    @bounded
     async def set_locate(self, on: bool) -> None:
         """Turn the locate LED on or off; the endpoint toggles, so read the state first."""
         if (await self.status()).find_miner != on:
             await self._request("POST", "find-miner")
 
+    @bounded
     async def set_preset(self, name: str) -> None:
         """Switch the power preset and confirm it by reading the settings back."""
-        await self._request("POST", "settings", {"miner": {"overclock": {"preset": name}}})
+        await self._request("POST", "settings", {"miner": {"overclock": {"preset": name}}}, idempotent=True)
         stored = parse_settings_preset(await self._request("GET", "settings"))
         if stored != name:
             raise ApiResponseError(f"{self.host} kept preset {stored!r} instead of {name!r}")

@@ -1,0 +1,194 @@
+"""Every client against a hostile server: redirects, huge and gzip-bomb bodies, deep JSON, bad UTF-8,
+slow drips and resets. New clients join CLIENTS."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+from dataclasses import dataclass
+import time
+import tracemalloc
+
+import aiohttp
+import pytest
+
+from custom_components.mining_fleet.api.axeos import AxeOSClient
+from custom_components.mining_fleet.api.errors import (
+    ApiConnectionError,
+    ApiError,
+    ApiResponseError,
+    ApiTimeoutError,
+)
+from custom_components.mining_fleet.api.vnish import VNishClient
+
+from . import hostile
+from .hostile import HostileServer
+
+TIMEOUT = 1.0
+
+
+@dataclass(frozen=True)
+class ClientCase:
+    """How to make one client do a read (safe to resend) and a command (never resent)."""
+
+    name: str
+    read: Callable[[str, aiohttp.ClientSession], Awaitable[object]]
+    command: Callable[[str, aiohttp.ClientSession], Awaitable[object]]
+    read_path: str
+    command_path: str
+
+
+CLIENTS = (
+    ClientCase(
+        "axeos",
+        lambda host, session: AxeOSClient(host, session, timeout=TIMEOUT).info(),
+        lambda host, session: AxeOSClient(host, session, timeout=TIMEOUT).restart(),
+        "/api/system/info",
+        "/api/system/restart",
+    ),
+    ClientCase(
+        "vnish",
+        lambda host, session: VNishClient(host, "admin", session, timeout=TIMEOUT).status(),
+        lambda host, session: VNishClient(host, "admin", session, timeout=TIMEOUT).reboot(),
+        "/api/v1/status",
+        "/api/v1/system/reboot",
+    ),
+)
+by_client = pytest.mark.parametrize("case", CLIENTS, ids=lambda case: case.name)
+
+type Serve = Callable[..., Awaitable[HostileServer]]
+
+
+@pytest.fixture
+async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
+    """Give each test its own HTTP session."""
+    async with aiohttp.ClientSession() as client_session:
+        yield client_session
+
+
+@pytest.fixture
+async def serve(socket_enabled: None) -> AsyncIterator[Serve]:
+    """Start hostile servers on loopback; stop them after the test."""
+    started: list[HostileServer] = []
+
+    async def _serve(behaviour: hostile.Behaviour, **options: bool) -> HostileServer:
+        server = HostileServer(behaviour, **options)
+        await server.start()
+        started.append(server)
+        return server
+
+    yield _serve
+    for server in started:
+        await server.stop()
+
+
+@pytest.fixture(scope="module")
+def gzip_bomb() -> bytes:
+    """Return a 64 KB body that inflates to 64 MiB."""
+    return hostile.gzip_bomb()
+
+
+@by_client
+async def test_redirect_is_never_followed(
+    case: ClientCase, serve: Serve, session: aiohttp.ClientSession
+) -> None:
+    """A 307 to another host is an error; the other host receives nothing (no password, no command)."""
+    elsewhere = await serve(hostile.reset_after_reading)
+    server = await serve(hostile.redirect_to(elsewhere.host), answer_logins=False)
+    for call in (case.read, case.command):
+        with pytest.raises(ApiResponseError, match="redirect"):
+            await call(server.host, session)
+    assert elsewhere.requests == []
+
+
+@by_client
+async def test_huge_reply_is_capped(case: ClientCase, serve: Serve, session: aiohttp.ClientSession) -> None:
+    """A 100 MB chunked reply stops at the cap: an error, and memory stays small."""
+    ref: list[HostileServer] = []
+    server = await serve(hostile.huge_chunked(ref))
+    ref.append(server)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ApiResponseError, match="more than"):
+            await case.read(server.host, session)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * hostile.MIB
+    assert server.bytes_sent < 50 * hostile.MIB
+
+
+@by_client
+async def test_gzip_bomb_is_capped(
+    case: ClientCase, serve: Serve, session: aiohttp.ClientSession, gzip_bomb: bytes
+) -> None:
+    """A small gzip body that inflates to 64 MiB is refused without inflating it."""
+    server = await serve(hostile.bomb(gzip_bomb))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ApiResponseError, match="inflated"):
+            await case.read(server.host, session)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * hostile.MIB
+
+
+@by_client
+@pytest.mark.parametrize("behaviour", [hostile.deep_json, hostile.bad_utf8], ids=["deep_json", "bad_utf8"])
+async def test_unusable_bodies_are_our_error(
+    case: ClientCase, serve: Serve, session: aiohttp.ClientSession, behaviour: hostile.Behaviour
+) -> None:
+    """JSON nested 100,000 deep and a body that is not UTF-8 become ApiResponseError, nothing else."""
+    server = await serve(behaviour)
+    with pytest.raises(ApiResponseError):
+        await case.read(server.host, session)
+
+
+@by_client
+@pytest.mark.parametrize("behaviour", [hostile.slow_headers, hostile.slow_body], ids=["headers", "body"])
+async def test_slow_drip_hits_one_deadline(
+    case: ClientCase, serve: Serve, session: aiohttp.ClientSession, behaviour: hostile.Behaviour
+) -> None:
+    """A device that drips its reply for a minute is given up on at the call's one deadline."""
+    server = await serve(behaviour)
+    started = time.monotonic()
+    with pytest.raises(ApiTimeoutError):
+        await case.read(server.host, session)
+    assert time.monotonic() - started < TIMEOUT * 4  # the drip would take 60 s
+
+
+@by_client
+async def test_reset_before_the_request_is_read(
+    case: ClientCase, serve: Serve, session: aiohttp.ClientSession
+) -> None:
+    """A connection closed at once is a connection error."""
+    server = await serve(hostile.reset_after_reading, close_on_connect=True)
+    with pytest.raises(ApiConnectionError):
+        await case.read(server.host, session)
+
+
+@by_client
+async def test_reset_after_the_request_was_read(
+    case: ClientCase, serve: Serve, session: aiohttp.ClientSession
+) -> None:
+    """A read is resent once on a fresh connection; a command never is (the device may have acted)."""
+    server = await serve(hostile.reset_after_reading)
+    with pytest.raises(ApiConnectionError):
+        await case.read(server.host, session)
+    assert [path for _, path in server.requests].count(case.read_path) == 2
+    with pytest.raises(ApiConnectionError):
+        await case.command(server.host, session)
+    assert [path for _, path in server.requests].count(case.command_path) == 1
+
+
+@by_client
+async def test_every_failure_is_an_api_error(
+    case: ClientCase, serve: Serve, session: aiohttp.ClientSession
+) -> None:
+    """A call succeeds or raises ApiError, whatever the server does (a catch-all for new behaviours)."""
+    for behaviour in (hostile.deep_json, hostile.bad_utf8, hostile.reset_after_reading, hostile.slow_body):
+        server = await serve(behaviour)
+        for call in (case.read, case.command):
+            with contextlib.suppress(ApiError):
+                await call(server.host, session)
