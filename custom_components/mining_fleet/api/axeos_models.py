@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from .errors import ApiResponseError
-from .parse import as_number, flag, items, number, text, whole
+from .parse import as_number, finite, flag, identifier, items, number, text, whole
 
 _SI_SUFFIX = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
 _DIFF_PATTERN = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKMGTPE]?)\s*$")
@@ -132,9 +132,10 @@ class SystemInfo:
     @property
     def efficiency(self) -> float | None:
         """Return J/TH computed from power (W) and hashrate (GH/s)."""
-        if self.power is None or not self.hashrate or self.hashrate <= 0:
+        terahashes = (self.hashrate or 0.0) / 1000
+        if self.power is None or terahashes <= 0:
             return None
-        return self.power / (self.hashrate / 1000)
+        return finite(self.power / terahashes)
 
     @classmethod
     def from_dict(cls, data: Any) -> SystemInfo:
@@ -142,7 +143,7 @@ class SystemInfo:
         if not isinstance(data, Mapping):
             raise ApiResponseError(f"system info is not a JSON object: {type(data).__name__}")
         return cls(
-            mac_address=text(data, "macAddr"),
+            mac_address=identifier(data, "macAddr"),
             hostname=text(data, "hostname"),
             firmware=text(data, "version"),
             web_version=text(data, "axeOSVersion"),

@@ -8,6 +8,8 @@ from typing import Any
 
 _TRUE_TEXT = frozenset({"true", "yes", "on", "1"})
 _FALSE_TEXT = frozenset({"false", "no", "off", "0"})
+# What firmware reports instead of a serial number or MAC address it does not know.
+_PLACEHOLDERS = frozenset({"n/a", "na", "none", "null", "unknown", "undefined", "-", "?"})
 
 
 def mapping(value: Any) -> Mapping[str, Any]:
@@ -33,6 +35,11 @@ def as_number(value: Any) -> float | None:
     return result if math.isfinite(result) else None
 
 
+def finite(value: float | None) -> float | None:
+    """Return a computed value when it is finite (a quotient or product can overflow), else None."""
+    return value if value is not None and math.isfinite(value) else None
+
+
 def number(data: Mapping[str, Any], key: str) -> float | None:
     """Return a numeric field as a finite float, or None."""
     return as_number(data.get(key))
@@ -48,6 +55,17 @@ def text(data: Mapping[str, Any], key: str) -> str | None:
     """Return a non-empty string field, or None."""
     value = data.get(key)
     return value if isinstance(value, str) and value else None
+
+
+def identifier(data: Mapping[str, Any], key: str) -> str | None:
+    """Return a MAC address or serial number, or None for the placeholders firmware sends instead."""
+    value = text(data, key)
+    if value is None:
+        return None
+    stripped = value.strip()
+    if stripped.lower() in _PLACEHOLDERS or not stripped.strip("0:-. "):
+        return None
+    return stripped
 
 
 def flag(data: Mapping[str, Any], key: str) -> bool | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ApiResponseError
-from .parse import items, mapping, number, text, whole
+from .parse import finite, identifier, items, mapping, number, text, whole
 
 # States in which the miner is not hashing and will not start by itself.
 NOT_HASHING_STATES = frozenset({"stopped", "shutting-down", "failure"})
@@ -54,8 +54,8 @@ class VNishInfo:
         return cls(
             model=text(data, "miner") or text(data, "model"),
             firmware=" ".join(filter(None, [text(data, "fw_name"), text(data, "fw_version")])) or None,
-            serial=text(data, "serial"),
-            mac_address=text(network, "mac"),
+            serial=identifier(data, "serial"),
+            mac_address=identifier(network, "mac"),
             hostname=text(network, "hostname"),
             platform=text(data, "platform"),
         )
@@ -136,24 +136,36 @@ def _pools(miner: Mapping[str, Any]) -> tuple[VNishPool, ...]:
     return tuple(pools)
 
 
+def _chain_ids(raw_chains: list[Any]) -> list[int]:
+    """Return one id per hashboard: the firmware's when it is unique, else the next free number.
+
+    Two boards reporting the same id (or none) must still get distinct, stable entity ids.
+    """
+    ids: list[int] = []
+    for index, raw in enumerate(raw_chains):
+        wanted = whole(mapping(raw), "id")
+        candidate = wanted if wanted is not None and wanted not in ids else index + 1
+        while candidate in ids:
+            candidate += 1
+        ids.append(candidate)
+    return ids
+
+
 def _chains(miner: Mapping[str, Any]) -> tuple[VNishChain, ...]:
     """Return the hashboards."""
-    chains = []
-    for index, raw in enumerate(items(miner.get("chains"))):
-        chain = mapping(raw)
-        chain_id = whole(chain, "id")
-        chains.append(
-            VNishChain(
-                id=chain_id if chain_id is not None else index + 1,
-                hashrate=_ths(number(chain, "hashrate_rt")),
-                chip_temperature=_max_of(chain, "chip_temp"),
-                board_temperature=_max_of(chain, "pcb_temp"),
-                frequency=number(chain, "frequency"),
-                voltage=number(chain, "voltage"),
-                power=number(chain, "power_consumption"),
-            )
+    raw_chains = items(miner.get("chains"))
+    return tuple(
+        VNishChain(
+            id=chain_id,
+            hashrate=_ths(number(chain, "hashrate_rt")),
+            chip_temperature=_max_of(chain, "chip_temp"),
+            board_temperature=_max_of(chain, "pcb_temp"),
+            frequency=number(chain, "frequency"),
+            voltage=number(chain, "voltage"),
+            power=number(chain, "power_consumption"),
         )
-    return tuple(chains)
+        for chain_id, chain in zip(_chain_ids(raw_chains), map(mapping, raw_chains), strict=True)
+    )
 
 
 def _hashrate(miner: Mapping[str, Any], key: str, legacy_ths_key: str | None = None) -> float | None:
@@ -199,7 +211,7 @@ class VNishSummary:
             hashrate_average=_hashrate(miner, "hr_average", "average_hashrate"),
             hashrate_nominal=_hashrate(miner, "hr_nominal"),
             power=number(miner, "power_consumption"),
-            efficiency=efficiency * 1000 if efficiency else None,
+            efficiency=finite(efficiency * 1000) if efficiency else None,
             chip_temperature_max=_max_of(miner, "chip_temp"),
             board_temperature_max=_max_of(miner, "pcb_temp"),
             fan_duty=number(cooling, "fan_duty"),
