@@ -146,6 +146,8 @@ class AxeOSSimulator(LoopbackServer):
         self.hang_seconds = 3600.0
         self.offline_until = 0.0
         self.requests: list[tuple[str, str, Any]] = []
+        # Replace fields of /api/system/info (None removes one): hostile or odd firmware in tests.
+        self.overrides: dict[str, Any] = {}
         now = clock()
         self.state = MinerState(
             frequency=self.board.default_frequency,
@@ -289,6 +291,11 @@ class AxeOSSimulator(LoopbackServer):
         if self.fault is Fault.MISSING_FIELDS:
             for key in ("hashRate", "power", "temp", "fanrpm", "bestDiff", "coreVoltageActual"):
                 doc.pop(key, None)
+        for key, value in self.overrides.items():
+            if value is None:
+                doc.pop(key, None)
+            else:
+                doc[key] = value
         return doc
 
     def _difficulty(self, value: float) -> float | str:

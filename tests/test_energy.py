@@ -94,3 +94,40 @@ async def test_energy_ignores_unusable_restore(
 def test_scan_interval_is_in_the_agreed_band() -> None:
     """The constant poll interval stays between 10 and 15 s."""
     assert timedelta(seconds=10) <= SCAN_INTERVAL <= timedelta(seconds=15)
+
+
+async def test_nan_power_is_unknown_and_keeps_the_total(
+    hass: HomeAssistant, start_simulator: SimulatorFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    """One NaN power reading: power reads unknown for that poll, energy keeps its total, others update."""
+    miner = await start_simulator("2.15")
+    await set_up_entry(hass, miner_entry(miner))
+    name = object_id_prefix(miner)
+    for _ in range(2):
+        freezer.tick(SCAN_INTERVAL)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    energy = float(hass.states.get(f"sensor.{name}_energy").state)
+    miner.overrides = {"power": float("nan")}
+    miner.state.paused = True
+    freezer.tick(SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(f"sensor.{name}_power").state == "unknown"
+    assert float(hass.states.get(f"sensor.{name}_energy").state) == pytest.approx(energy)
+    assert hass.states.get(f"switch.{name}_mining").state == "off"  # later entities still update
+    miner.overrides = {}
+    for _ in range(2):
+        freezer.tick(SCAN_INTERVAL)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert float(hass.states.get(f"sensor.{name}_power").state) > 0
+    assert float(hass.states.get(f"sensor.{name}_energy").state) >= energy
+
+
+def test_integrator_ignores_non_finite_readings() -> None:
+    """NaN and infinity end a stretch like a missing reading; the total stays finite."""
+    integrator = EnergyIntegrator()
+    for second, watts in enumerate([100.0, float("nan"), 100.0, float("inf"), 100.0, 100.0]):
+        integrator.add(second * 10.0, watts)
+    assert integrator.total_kwh == pytest.approx(100 * 10 / 3600 / 1000)

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+import math
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
@@ -67,10 +68,12 @@ class MiningFleetSensor[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], Se
     def native_value(self) -> StateValue:
         """Return the value, rounded to the precision worth storing."""
         value = self.entity_description.value_fn(self.coordinator)
+        if not isinstance(value, float):
+            return value
+        if not math.isfinite(value):
+            return None  # Home Assistant refuses non-finite states; the reading is unknown this poll
         digits = self.entity_description.round_digits
-        if isinstance(value, float) and digits is not None:
-            return round(value, digits)
-        return value
+        return value if digits is None else round(value, digits)
 
 
 @dataclass(frozen=True, kw_only=True)

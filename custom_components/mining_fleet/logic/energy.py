@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 
 # Longer than this between two readings (an outage, Home Assistant down) and we do not guess
 # what the miner drew: that stretch adds nothing rather than a made-up amount.
@@ -19,8 +20,8 @@ class EnergyIntegrator:
 
     def add(self, timestamp: float, watts: float | None) -> None:
         """Add a reading; None (no reading) ends the current stretch."""
-        if watts is not None and watts < 0:
-            watts = None
+        if watts is not None and not (math.isfinite(watts) and watts >= 0):
+            watts = None  # a negative or non-finite reading is no reading; the total is kept
         if (
             watts is not None
             and self._last_watts is not None
