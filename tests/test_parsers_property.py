@@ -70,7 +70,7 @@ def objects(
     keys: list[str], nested: Mapping[str, st.SearchStrategy[Any]] | None = None
 ) -> st.SearchStrategy[Any]:
     """Return JSON objects holding any subset of keys with hostile values (or anything else at all)."""
-    fields = {key: JSON for key in keys} | dict(nested or {})
+    fields = dict.fromkeys(keys, JSON) | dict(nested or {})
     return st.fixed_dictionaries({}, optional=fields) | JSON
 
 

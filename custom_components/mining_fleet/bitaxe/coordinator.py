@@ -10,8 +10,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo, format_mac
-from homeassistant.helpers.update_coordinator import UpdateFailed
+from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.util import dt as dt_util
 
 from ..api.axeos import AxeOSClient
@@ -58,20 +57,14 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
             info = await self.client.info()
         except ApiError as err:
             raise self.update_failed(err) from err
-        self._check_identity(info)
+        self.refuse_foreign_data(info.mac_address, None)
         if self.limits is None:
             self.limits = model_limits(self.asic, info.asic_model, info.board_version)
         return BitaxeData(info=info, boot_time=self._boot_time(info))
 
-    def _check_identity(self, info: SystemInfo) -> None:
-        """Refuse data from another miner now answering at this address (DHCP moved it)."""
-        unique_id = self.config_entry.unique_id
-        if info.mac_address and unique_id and format_mac(info.mac_address) != unique_id:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="wrong_device",
-                translation_placeholders={"host": self.host},
-            )
+    async def _async_read_identity(self) -> tuple[str | None, str | None]:
+        """Read the MAC address the Bitaxe reports now (it has no serial number)."""
+        return (await self.client.info()).mac_address, None
 
     def _boot_time(self, info: SystemInfo) -> datetime | None:
         """Return now minus uptime, keeping the previous value unless it moved (a reboot)."""

@@ -10,6 +10,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from ..api.errors import (
@@ -76,17 +77,49 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
             translation_placeholders={"host": self.host, "error": str(err)},
         )
 
+    def identity_problem(self, mac_address: str | None, serial: str | None) -> str | None:
+        """Return why a reply cannot be trusted as this entry's miner, or None when it can.
+
+        The entry's unique id is the miner's MAC address (or, without one, its serial number);
+        a reply naming another device, or no device at all, is not this miner's.
+        """
+        seen = {format_mac(mac_address) if mac_address else None, serial} - {None}
+        if not seen:
+            return "no_identity"
+        return None if self.config_entry.unique_id in seen else "wrong_device"
+
+    def refuse_foreign_data(self, mac_address: str | None, serial: str | None) -> None:
+        """Fail the poll when another device (or one that does not say) answers at the address."""
+        if (problem := self.identity_problem(mac_address, serial)) is not None:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key=problem,
+                translation_placeholders={"host": self.host},
+            )
+
     async def async_write(self, command: Callable[[], Awaitable[Any]]) -> None:
         """Send a command to the miner: the one path every entity, service and behaviour writes through.
 
-        A refusal becomes a translated error naming the miner; success is followed by a fresh
-        poll so the entities show the miner's new state at once.
+        The miner's identity is confirmed first, from a fresh read: a command meant for this
+        miner (and checked against its model's limits) never reaches a device that replaced it
+        at the same address. A refusal becomes a translated error naming the miner; success is
+        followed by a fresh poll so the entities show the miner's new state at once.
         """
         try:
+            if (problem := self.identity_problem(*await self._async_read_identity())) is not None:
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key=f"action_{problem}",
+                    translation_placeholders={"name": self.name_for_user, "host": self.host},
+                )
             await command()
         except ApiError as err:
             raise action_error(err, self.name_for_user) from err
         await self.async_refresh()
+
+    @abstractmethod
+    async def _async_read_identity(self) -> tuple[str | None, str | None]:
+        """Read the MAC address and serial number the device at the address reports now."""
 
     async def async_set_mining(self, on: bool) -> None:
         """Start or stop hashing."""

@@ -64,10 +64,13 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
     async def _async_setup(self) -> None:
         """Read identity and the preset list once."""
         self.info = await self._call(self.client.info())
+        self.refuse_foreign_data(self.info.mac_address, self.info.serial)
         self.presets = await self._call(self._optional(self.client.presets(), ()))
 
     async def _async_update_data(self) -> VNishData:
-        """Fetch state, telemetry and the active preset."""
+        """Confirm the miner's identity, then fetch state, telemetry and the active preset."""
+        info = await self._call(self.client.info())
+        self.refuse_foreign_data(info.mac_address, info.serial)
         return VNishData(
             status=await self._call(self.client.status()),
             summary=await self._call(self.client.summary()),
@@ -126,6 +129,11 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
     def can_start_stop(self) -> bool:
         """Return True: VNish always has start/stop."""
         return True
+
+    async def _async_read_identity(self) -> tuple[str | None, str | None]:
+        """Read the MAC address and serial number the miner reports now."""
+        info = await self.client.info()
+        return info.mac_address, info.serial
 
     async def _send_mining(self, on: bool) -> None:
         """Start or stop; success is judged from the miner's real state."""
