@@ -13,8 +13,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.mining_fleet.bitaxe.coordinator import BitaxeCoordinator
+from custom_components.mining_fleet.config_flow import MiningFleetConfigFlow
 from custom_components.mining_fleet.const import CONF_KIND, DOMAIN
 from custom_components.mining_fleet.kinds import KINDS
+from custom_components.mining_fleet.logic.tuning import Tuning
 from custom_components.mining_fleet.miner.coordinator import MinerCoordinator
 from custom_components.mining_fleet.miner.registry import fleet_registry
 from custom_components.mining_fleet.vnish.coordinator import VNishCoordinator
@@ -67,23 +69,37 @@ async def test_vnish_readings_in_one_unit(hass: HomeAssistant, setup_vnish: VNis
 
 
 @pytest.mark.parametrize(
-    ("call", "setting"),
+    ("tuning", "setting"),
     [
-        ({"frequency": 999}, "frequency"),
-        ({"core_voltage": 1400}, "core_voltage"),
+        (Tuning(frequency_mhz=999), "frequency"),
+        (Tuning(core_voltage_mv=1400), "core_voltage"),
+        (Tuning(frequency_mhz=525, core_voltage_mv=1400), "core_voltage"),
+        (Tuning(preset="max"), "preset"),
     ],
 )
 async def test_bitaxe_write_path_refuses_unsafe_tuning(
-    hass: HomeAssistant, setup_miner: MinerSetup, call: dict[str, Any], setting: str
+    hass: HomeAssistant, setup_miner: MinerSetup, tuning: Tuning, setting: str
 ) -> None:
     """Off-list tuning is refused in the coordinator itself, whoever asks; nothing is sent."""
     miner, entry = await setup_miner("2.15")
     coordinator: MinerCoordinator[Any] = entry.runtime_data
     with pytest.raises(ServiceValidationError) as caught:
-        await coordinator.async_apply_tuning(**call)  # type: ignore[attr-defined]
+        await coordinator.async_apply_tuning(tuning)
     assert caught.value.translation_key == "value_not_allowed"
     assert caught.value.translation_placeholders["setting"] == setting
     assert not [body for method, _, body in miner.requests if method == "PATCH"]
+
+
+async def test_tuning_through_the_write_path(hass: HomeAssistant, setup_miner: MinerSetup) -> None:
+    """Safe tuning is sent in one write; empty tuning sends nothing at all."""
+    miner, entry = await setup_miner("2.15")
+    coordinator: MinerCoordinator[Any] = entry.runtime_data
+    await coordinator.async_apply_tuning(Tuning())
+    assert [method for method, _, _ in miner.requests if method != "GET"] == []
+    await coordinator.async_apply_tuning(Tuning(frequency_mhz=600, core_voltage_mv=1200))
+    assert [body for method, _, body in miner.requests if method == "PATCH"] == [
+        {"frequency": 600, "coreVoltage": 1200}
+    ]
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, 5, 101])
@@ -113,7 +129,21 @@ async def test_nan_through_the_number_entity_is_refused(hass: HomeAssistant, set
 async def test_vnish_write_path_refuses_untuned_preset(hass: HomeAssistant, setup_vnish: VNishSetup) -> None:
     """An untuned preset (hours of autotuning) is refused even when asked for directly."""
     simulator, entry = await setup_vnish()
+    coordinator: MinerCoordinator[Any] = entry.runtime_data
     untuned = next(preset for preset in entry.runtime_data.presets if not preset.tuned)
     with pytest.raises(ServiceValidationError) as caught:
-        await entry.runtime_data.async_set_preset(untuned.pretty)
+        await coordinator.async_apply_tuning(Tuning(preset=untuned.name))
     assert caught.value.translation_key == "preset_not_tuned"
+    with pytest.raises(ServiceValidationError) as caught:
+        await coordinator.async_apply_tuning(Tuning(frequency_mhz=500))
+    assert caught.value.translation_key == "value_not_allowed"
+    assert not [
+        path for method, path in simulator.requests if path.endswith("/settings") and method == "POST"
+    ]
+
+
+def test_the_config_flow_has_every_kind_s_steps() -> None:
+    """Each registered kind's flow mixin is a base of the config flow, so its menu entry works."""
+    for kind in KINDS.values():
+        assert issubclass(MiningFleetConfigFlow, kind.flow), kind.key
+        assert hasattr(MiningFleetConfigFlow, f"async_step_{kind.key}"), kind.key

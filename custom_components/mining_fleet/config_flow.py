@@ -8,11 +8,13 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 
 from .bitaxe.config_flow import BitaxeFlow
-from .const import CONF_KIND, DOMAIN, KIND_BITAXE, KIND_FLEET, KIND_VNISH
+from .const import CONF_KIND, DOMAIN
 from .fleet.config_flow import FleetFlow
+from .kinds import KINDS
 from .vnish.config_flow import VNishFlow
 
 
+# The bases are each kind's steps, as the registry lists them (a test checks they agree).
 class MiningFleetConfigFlow(BitaxeFlow, VNishFlow, FleetFlow, domain=DOMAIN):
     """Add mining hardware to Home Assistant."""
 
@@ -21,7 +23,7 @@ class MiningFleetConfigFlow(BitaxeFlow, VNishFlow, FleetFlow, domain=DOMAIN):
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask which kind of thing to add."""
-        return self.async_show_menu(step_id="user", menu_options=[KIND_BITAXE, KIND_VNISH, KIND_FLEET])
+        return self.async_show_menu(step_id="user", menu_options=list(KINDS))
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Hand re-authentication to the entry's kind."""

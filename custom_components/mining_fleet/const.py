@@ -13,6 +13,8 @@ CONF_KIND: Final = "kind"
 KIND_BITAXE: Final = "bitaxe"
 KIND_VNISH: Final = "vnish"
 KIND_FLEET: Final = "fleet"
+# Kinds whose entries are miners: listed in the fleet registry, targets of the mining services.
+MINER_KINDS: Final = frozenset({KIND_BITAXE, KIND_VNISH})
 
 # The fleet overview is a single entry; its unique id keeps a second one (or a re-offer) out.
 FLEET_UNIQUE_ID: Final = "fleet"

@@ -7,12 +7,12 @@ methods only (the one write path), which translate device errors and refresh.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 import math
-from typing import Any
+from typing import Any, Protocol
 
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
@@ -20,8 +20,10 @@ from homeassistant.components.number import NumberEntity, NumberEntityDescriptio
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.components.sensor import RestoreSensor, SensorEntity, SensorEntityDescription
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import callback
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
@@ -29,6 +31,48 @@ from .coordinator import MiningFleetCoordinator
 from .logic.energy import EnergyIntegrator
 
 type StateValue = float | str | datetime | None
+
+
+class Described[C](Protocol):
+    """An entity description that knows whether its device has the entity."""
+
+    @property
+    def key(self) -> str:
+        """Return the key, unique per device."""
+
+    @property
+    def exists_fn(self) -> Callable[[C], bool]:
+        """Return the test of whether the device has the entity."""
+
+
+@callback
+def async_add_described[C: MiningFleetCoordinator[Any], D: Described[Any]](
+    entry: ConfigEntry[C],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entity_class: Callable[[C, D], Entity],
+    descriptions: Callable[[C], Iterable[D]],
+) -> None:
+    """Add an entity per description the device has now, and later ones as soon as they appear.
+
+    A miner that starts together with Home Assistant (after a power cut) reports no fans, no
+    hashboards and no temperatures for its first polls; those entities come when the data does.
+    """
+    coordinator = entry.runtime_data
+    added: set[str] = set()
+
+    @callback
+    def add_present() -> None:
+        new = [
+            description
+            for description in descriptions(coordinator)
+            if description.key not in added and description.exists_fn(coordinator)
+        ]
+        added.update(description.key for description in new)
+        if new:
+            async_add_entities([entity_class(coordinator, description) for description in new])
+
+    add_present()
+    entry.async_on_unload(coordinator.async_add_listener(add_present))
 
 
 class MiningFleetEntity[C: MiningFleetCoordinator[Any]](CoordinatorEntity[C]):

@@ -6,14 +6,17 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigFlow
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import bitaxe, fleet, vnish
-from .const import CONF_KIND, DOMAIN, KIND_BITAXE, KIND_FLEET, KIND_VNISH
+from .bitaxe.config_flow import BitaxeFlow
+from .const import CONF_KIND, DOMAIN, KIND_BITAXE, KIND_FLEET, KIND_VNISH, MINER_KINDS
+from .fleet.config_flow import FleetFlow
+from .vnish.config_flow import VNishFlow
 
 type PlatformSetup = Callable[
     [HomeAssistant, ConfigEntry[Any], AddConfigEntryEntitiesCallback], Awaitable[None]
@@ -30,16 +33,23 @@ class Kind:
     # Creates the entry's runtime data; raises ConfigEntryNotReady / AuthFailed when it cannot.
     async_setup_entry: Callable[[HomeAssistant, ConfigEntry[Any]], Awaitable[None]]
     async_get_diagnostics: Callable[[HomeAssistant, ConfigEntry[Any]], Awaitable[dict[str, Any]]]
-    # Miners are listed in the fleet registry and targeted by the mining services.
-    is_miner: bool
+    # The config-flow steps (async_step_<key>, and <key>_reconfigure / <key>_reauth where they exist).
+    flow: type[ConfigFlow]
+
+    @property
+    def is_miner(self) -> bool:
+        """Return True for kinds listed in the fleet registry and targeted by the mining services."""
+        return self.key in MINER_KINDS
 
 
 KINDS: Mapping[str, Kind] = {
     kind.key: kind
     for kind in (
-        Kind(KIND_BITAXE, bitaxe.PLATFORMS, bitaxe.async_setup_entry, bitaxe.async_get_diagnostics, True),
-        Kind(KIND_VNISH, vnish.PLATFORMS, vnish.async_setup_entry, vnish.async_get_diagnostics, True),
-        Kind(KIND_FLEET, fleet.PLATFORMS, fleet.async_setup_entry, fleet.async_get_diagnostics, False),
+        Kind(
+            KIND_BITAXE, bitaxe.PLATFORMS, bitaxe.async_setup_entry, bitaxe.async_get_diagnostics, BitaxeFlow
+        ),
+        Kind(KIND_VNISH, vnish.PLATFORMS, vnish.async_setup_entry, vnish.async_get_diagnostics, VNishFlow),
+        Kind(KIND_FLEET, fleet.PLATFORMS, fleet.async_setup_entry, fleet.async_get_diagnostics, FleetFlow),
     )
 }
 

@@ -11,8 +11,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 import voluptuous as vol
 
-from .const import DOMAIN
-from .kinds import kind_of
+from .const import CONF_KIND, DOMAIN, MINER_KINDS
 from .miner.coordinator import MinerCoordinator
 from .miner.registry import fleet_registry
 
@@ -39,7 +38,7 @@ def _why_not_a_loaded_miner(hass: HomeAssistant, device_id: str) -> ServiceValid
     name = device.name_by_user or device.name or device_id
     for entry_id in device.config_entries:
         entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is not None and entry.domain == DOMAIN and kind_of(entry).is_miner:
+        if entry is not None and entry.domain == DOMAIN and entry.data.get(CONF_KIND) in MINER_KINDS:
             return _refusal("miner_not_loaded", name=name)
     return _refusal("not_a_miner", name=name)
 

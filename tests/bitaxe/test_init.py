@@ -89,7 +89,7 @@ async def test_hung_miner_times_out(hass: HomeAssistant, setup_miner: MinerSetup
     miner, entry = await setup_miner("2.15")
     name = object_id_prefix(miner)
     # Real time here (no freezer): the client's timeout must really expire.
-    entry.runtime_data.client._timeout = 0.3
+    entry.runtime_data._client._http.timeout = 0.3
     miner.fault = Fault.TIMEOUT
     await entry.runtime_data.async_refresh()
     await hass.async_block_till_done()

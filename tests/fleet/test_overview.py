@@ -160,24 +160,87 @@ async def test_follows_miners_without_polling(
     assert _state(hass, "total_hashrate") < hashrate_before
 
 
-async def test_miner_leaving_never_lowers_the_energy(
+async def test_energy_counts_steadily_and_never_drops(
     hass: HomeAssistant, setup_miner: MinerSetup, setup_vnish: VNishSetup, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Unloading a miner lowers the counts and the power, never the energy total."""
+    """Energy grows with every poll, also after a miner is removed (which lowers power, not energy)."""
     await setup_miner("2.15")
     _, vnish_entry = await setup_vnish()
     await set_up_entry(hass, fleet_entry())
+    energies = []
     for _ in range(4):
         await _pass(hass, freezer, SCAN_INTERVAL.total_seconds())
-    energy = _state(hass, "energy")
-    assert energy > 0
+        energies.append(_state(hass, "energy"))
+    assert energies == sorted(energies) and energies[-1] > energies[0] > 0
     power_before = _state(hass, "power")
-    assert await hass.config_entries.async_unload(vnish_entry.entry_id)
+    assert await hass.config_entries.async_remove(vnish_entry.entry_id)
     await _pass(hass, freezer, TOTALS_COOLDOWN_SECONDS + 1)
     assert _state(hass, "miners") == 1
     assert _state(hass, "power") < power_before
+    before = _state(hass, "energy")
+    for _ in range(2):
+        await _pass(hass, freezer, SCAN_INTERVAL.total_seconds())
+    assert _state(hass, "energy") > before
+
+
+async def test_steady_totals_still_integrate_energy(
+    hass: HomeAssistant, setup_vnish: VNishSetup, freezer: FrozenDateTimeFactory
+) -> None:
+    """Ten minutes at an unchanging power still add energy (every update is a sample)."""
+    simulator, _ = await setup_vnish()
+    await set_up_entry(hass, fleet_entry())
+    simulator._noisy = lambda value, spread=0.0: round(value, 2)  # type: ignore[method-assign]
+    start = _state(hass, "energy")
+    for _ in range(40):
+        await _pass(hass, freezer, SCAN_INTERVAL.total_seconds())
+    assert _state(hass, "energy") - start == pytest.approx(_state(hass, "power") * 600 / 3600 / 1000, rel=0.1)
+
+
+async def test_miner_waiting_to_load_counts_as_offline(
+    hass: HomeAssistant, setup_miner: MinerSetup, start_simulator: SimulatorFactory
+) -> None:
+    """A configured miner that could not be reached at start-up is a miner offline, not a missing one."""
+    await setup_miner("2.15")
+    unreachable = await start_simulator("2.12")
+    unreachable.fault = Fault.OFFLINE
+    await set_up_entry(hass, miner_entry(unreachable))
+    await set_up_entry(hass, fleet_entry())
+    assert (_state(hass, "miners"), _state(hass, "miners_online")) == (2, 1)
+
+
+async def test_menu_while_offered_and_no_repeated_offers(
+    hass: HomeAssistant, setup_miner: MinerSetup, setup_vnish: VNishSetup
+) -> None:
+    """Reloading miners does not pile up offers; adding from the menu while offered works and ends the offer."""
+    _, bitaxe_entry = await setup_miner("2.15")
+    await setup_vnish()
+    for _ in range(3):
+        assert await hass.config_entries.async_reload(bitaxe_entry.entry_id)
+    await hass.async_block_till_done()
+    assert len(_discovery_flows(hass)) == 1
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "fleet"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert _discovery_flows(hass) == []
+
+
+async def test_unloading_the_overview_stops_listening(
+    hass: HomeAssistant, setup_miner: MinerSetup, setup_vnish: VNishSetup, freezer: FrozenDateTimeFactory
+) -> None:
+    """The overview polls nothing itself, and after it unloads the miners carry on without it."""
+    _, bitaxe_entry = await setup_miner("2.15")
+    await setup_vnish()
+    entry = fleet_entry()
+    await set_up_entry(hass, entry)
+    coordinator = entry.runtime_data
+    assert coordinator.update_interval is None
+    miner = bitaxe_entry.runtime_data
+    listeners_with_fleet = len(miner._listeners)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert len(miner._listeners) == listeners_with_fleet - 1
     await _pass(hass, freezer, SCAN_INTERVAL.total_seconds())
-    assert _state(hass, "energy") >= energy
+    assert miner.last_update_success
 
 
 async def test_diagnostics_and_no_reconfigure(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ApiResponseError
-from .parse import finite, identifier, items, mapping, number, text, whole
+from .parse import finite, flag, identifier, items, mapping, number, text, whole
 
 # States in which the miner is not hashing and will not start by itself.
 NOT_HASHING_STATES = frozenset({"stopped", "shutting-down", "failure"})
@@ -86,7 +86,7 @@ class VNishStatus:
             miner_state_time=number(data, "miner_state_time"),
             description=text(data, "description"),
             failure_code=number(data, "failure_code"),
-            find_miner=bool(data.get("find_miner")),
+            find_miner=bool(flag(data, "find_miner")),
         )
 
 

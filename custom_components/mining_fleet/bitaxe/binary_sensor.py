@@ -6,7 +6,7 @@ from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..entity import MiningFleetBinarySensor, MiningFleetBinarySensorDescription
+from ..entity import MiningFleetBinarySensor, MiningFleetBinarySensorDescription, async_add_described
 from ..miner.descriptions import online_sensor
 from .coordinator import BitaxeConfigEntry, BitaxeCoordinator
 
@@ -36,10 +36,5 @@ BITAXE_BINARY_SENSORS: tuple[MiningFleetBinarySensorDescription[BitaxeCoordinato
 async def async_setup_entry(
     hass: HomeAssistant, entry: BitaxeConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """Add the binary sensors this miner's firmware supports."""
-    coordinator = entry.runtime_data
-    async_add_entities(
-        MiningFleetBinarySensor(coordinator, description)
-        for description in BITAXE_BINARY_SENSORS
-        if description.exists_fn(coordinator)
-    )
+    """Add the entities this miner has, now and as they appear."""
+    async_add_described(entry, async_add_entities, MiningFleetBinarySensor, lambda _: BITAXE_BINARY_SENSORS)

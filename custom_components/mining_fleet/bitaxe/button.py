@@ -7,7 +7,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..entity import MiningFleetButton, MiningFleetButtonDescription
+from ..entity import MiningFleetButton, MiningFleetButtonDescription, async_add_described
 from .coordinator import BitaxeConfigEntry, BitaxeCoordinator
 
 BITAXE_BUTTONS: tuple[MiningFleetButtonDescription[BitaxeCoordinator], ...] = (
@@ -37,10 +37,5 @@ BITAXE_BUTTONS: tuple[MiningFleetButtonDescription[BitaxeCoordinator], ...] = (
 async def async_setup_entry(
     hass: HomeAssistant, entry: BitaxeConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """Add the buttons this miner's firmware supports."""
-    coordinator = entry.runtime_data
-    async_add_entities(
-        MiningFleetButton(coordinator, description)
-        for description in BITAXE_BUTTONS
-        if description.exists_fn(coordinator)
-    )
+    """Add the entities this miner has, now and as they appear."""
+    async_add_described(entry, async_add_entities, MiningFleetButton, lambda _: BITAXE_BUTTONS)

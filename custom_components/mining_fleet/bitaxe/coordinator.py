@@ -8,7 +8,6 @@ import math
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.util import dt as dt_util
@@ -18,6 +17,7 @@ from ..api.axeos_models import AsicInfo, SystemInfo
 from ..api.errors import ApiError
 from ..const import DOMAIN
 from ..logic.bitaxe_limits import MIN_SAFE_FAN_PERCENT, TEMPERATURE_TARGET_RANGE, ModelLimits, model_limits
+from ..logic.tuning import Tuning
 from ..miner.coordinator import MinerCoordinator
 
 type BitaxeConfigEntry = ConfigEntry[BitaxeCoordinator]
@@ -40,21 +40,21 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
     def __init__(self, hass: HomeAssistant, entry: BitaxeConfigEntry) -> None:
         """Create the coordinator and its client on Home Assistant's shared session."""
         super().__init__(hass, entry)
-        self.client = AxeOSClient(self.host, async_get_clientsession(hass))
+        self._client = AxeOSClient(self.host, async_get_clientsession(hass))
         self.asic: AsicInfo | None = None
         self.limits: ModelLimits | None = None
 
     async def _async_setup(self) -> None:
         """Read the model's option lists once; they never change while the miner runs."""
         try:
-            self.asic = await self.client.asic()
+            self.asic = await self._client.asic()
         except ApiError as err:
             raise self.update_failed(err) from err
 
     async def _async_update_data(self) -> BitaxeData:
         """Fetch telemetry; every failure becomes a translated UpdateFailed."""
         try:
-            info = await self.client.info()
+            info = await self._client.info()
         except ApiError as err:
             raise self.update_failed(err) from err
         self.refuse_foreign_data(info.mac_address, None)
@@ -64,7 +64,7 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
 
     async def _async_read_identity(self) -> tuple[str | None, str | None]:
         """Read the MAC address the Bitaxe reports now (it has no serial number)."""
-        return (await self.client.info()).mac_address, None
+        return (await self._client.info()).mac_address, None
 
     def _boot_time(self, info: SystemInfo) -> datetime | None:
         """Return now minus uptime, keeping the previous value unless it moved (a reboot)."""
@@ -94,7 +94,7 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
             model_id=info.board_version,
             name=info.hostname or self.config_entry.title,
             sw_version=info.firmware,
-            configuration_url=self.client.base_url,
+            configuration_url=self._client.base_url,
         )
 
     @property
@@ -128,69 +128,52 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
 
     async def _send_mining(self, on: bool) -> None:
         """Resume or pause hashing."""
-        await (self.client.resume() if on else self.client.pause())
+        await (self._client.resume() if on else self._client.pause())
 
-    async def async_apply_tuning(
-        self, *, frequency: int | None = None, core_voltage: int | None = None
-    ) -> None:
-        """Set frequency (MHz) and/or core voltage (mV), each only from the model's safe options."""
+    def _check_tuning(self, tuning: Tuning) -> None:
+        """Allow only frequencies and voltages from the model's safe options (none when unknown)."""
+        if tuning.preset is not None:
+            raise self.refusal("preset", tuning.preset, "none (a Bitaxe has no presets)")
         limits = self.limits
-        allowed_frequencies = limits.frequency_options if limits else ()
-        allowed_voltages = limits.voltage_options if limits else ()
-        if frequency is not None:
-            self._require_option("frequency", frequency, allowed_frequencies)
-        if core_voltage is not None:
-            self._require_option("core_voltage", core_voltage, allowed_voltages)
-        await self.async_write(
-            lambda: self.client.apply_tuning(frequency=frequency, core_voltage=core_voltage)
-        )
+        for setting, value, allowed in (
+            ("frequency", tuning.frequency_mhz, limits.frequency_options if limits else ()),
+            ("core_voltage", tuning.core_voltage_mv, limits.voltage_options if limits else ()),
+        ):
+            if value is not None and value not in allowed:
+                raise self.refusal(setting, value, ", ".join(map(str, allowed)) or "none")
+
+    async def _send_tuning(self, tuning: Tuning) -> None:
+        """Send frequency and core voltage in one settings write."""
+        await self._client.apply_tuning(frequency=tuning.frequency_mhz, core_voltage=tuning.core_voltage_mv)
 
     async def async_set_fan_speed(self, percent: float) -> None:
         """Switch to manual fan control at a duty between the safe floor and 100 %."""
         duty = self._require_range("fan_speed", percent, (MIN_SAFE_FAN_PERCENT, 100))
-        await self.async_write(lambda: self.client.set_fan_speed(duty))
+        await self.async_write(lambda: self._client.set_fan_speed(duty))
 
     async def async_set_auto_fan(self, enabled: bool) -> None:
         """Turn automatic fan control on or off."""
-        await self.async_write(lambda: self.client.set_auto_fan(enabled))
+        await self.async_write(lambda: self._client.set_auto_fan(enabled))
 
     async def async_set_temperature_target(self, celsius: float) -> None:
         """Set the automatic fan controller's target temperature."""
         target = self._require_range("temperature_target", celsius, TEMPERATURE_TARGET_RANGE)
-        await self.async_write(lambda: self.client.set_temperature_target(target))
+        await self.async_write(lambda: self._client.set_temperature_target(target))
 
     async def async_restart(self) -> None:
         """Reboot the miner."""
-        await self.async_write(self.client.restart)
+        await self.async_write(self._client.restart)
 
     async def async_identify(self) -> None:
         """Make the miner show itself."""
-        await self.async_write(self.client.identify)
+        await self.async_write(self._client.identify)
 
     async def async_clear_overheat(self) -> None:
         """Clear the firmware's overheat lock-out."""
-        await self.async_write(self.client.clear_overheat)
-
-    def _require_option(self, setting: str, value: int, allowed: tuple[int, ...]) -> None:
-        """Refuse a value that is not one of the model's safe options; nothing is sent."""
-        if value not in allowed:
-            raise self._not_allowed(setting, value, ", ".join(map(str, allowed)) or "none")
+        await self.async_write(self._client.clear_overheat)
 
     def _require_range(self, setting: str, value: float, bounds: tuple[int, int]) -> int:
         """Return value as a whole number, refusing anything outside bounds (or not a number)."""
         if not math.isfinite(value) or not bounds[0] <= round(value) <= bounds[1]:
-            raise self._not_allowed(setting, value, f"{bounds[0]} to {bounds[1]}")
+            raise self.refusal(setting, value, f"{bounds[0]} to {bounds[1]}")
         return round(value)
-
-    def _not_allowed(self, setting: str, value: float, allowed: str) -> ServiceValidationError:
-        """Return the translated refusal of an unsafe value."""
-        return ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="value_not_allowed",
-            translation_placeholders={
-                "name": self.name_for_user,
-                "setting": setting,
-                "value": str(value),
-                "allowed": allowed,
-            },
-        )

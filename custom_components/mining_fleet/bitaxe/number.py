@@ -7,7 +7,7 @@ from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTemperature
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..entity import MiningFleetNumber, MiningFleetNumberDescription
+from ..entity import MiningFleetNumber, MiningFleetNumberDescription, async_add_described
 from ..logic.bitaxe_limits import MIN_SAFE_FAN_PERCENT, TEMPERATURE_TARGET_RANGE
 from .coordinator import BitaxeConfigEntry, BitaxeCoordinator
 
@@ -51,10 +51,5 @@ BITAXE_NUMBERS: tuple[MiningFleetNumberDescription[BitaxeCoordinator], ...] = (
 async def async_setup_entry(
     hass: HomeAssistant, entry: BitaxeConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """Add the numbers this miner's firmware supports."""
-    coordinator = entry.runtime_data
-    async_add_entities(
-        MiningFleetNumber(coordinator, description)
-        for description in BITAXE_NUMBERS
-        if description.exists_fn(coordinator)
-    )
+    """Add the entities this miner has, now and as they appear."""
+    async_add_described(entry, async_add_entities, MiningFleetNumber, lambda _: BITAXE_NUMBERS)

@@ -9,8 +9,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..api.axeos_models import SystemInfo
-from ..entity import MiningFleetSelect, MiningFleetSelectDescription
+from ..entity import MiningFleetSelect, MiningFleetSelectDescription, async_add_described
 from ..logic.bitaxe_limits import ModelLimits
+from ..logic.tuning import Tuning
 from .coordinator import BitaxeConfigEntry, BitaxeCoordinator
 
 
@@ -51,14 +52,14 @@ BITAXE_SELECTS: tuple[MiningFleetSelectDescription[BitaxeCoordinator], ...] = (
         "MHz",
         lambda limits: limits.frequency_options,
         lambda info: info.frequency,
-        lambda coordinator, value: coordinator.async_apply_tuning(frequency=value),
+        lambda coordinator, value: coordinator.async_apply_tuning(Tuning(frequency_mhz=value)),
     ),
     _setting(
         "core_voltage_setting",
         "mV",
         lambda limits: limits.voltage_options,
         lambda info: info.core_voltage,
-        lambda coordinator, value: coordinator.async_apply_tuning(core_voltage=value),
+        lambda coordinator, value: coordinator.async_apply_tuning(Tuning(core_voltage_mv=value)),
     ),
 )
 
@@ -66,10 +67,5 @@ BITAXE_SELECTS: tuple[MiningFleetSelectDescription[BitaxeCoordinator], ...] = (
 async def async_setup_entry(
     hass: HomeAssistant, entry: BitaxeConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """Add the selects when the model's safe options are known."""
-    coordinator = entry.runtime_data
-    async_add_entities(
-        MiningFleetSelect(coordinator, description)
-        for description in BITAXE_SELECTS
-        if description.exists_fn(coordinator)
-    )
+    """Add the entities this miner has, now and as they appear."""
+    async_add_described(entry, async_add_entities, MiningFleetSelect, lambda _: BITAXE_SELECTS)

@@ -17,7 +17,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..api.axeos_models import SystemInfo
-from ..entity import EnergySensor, MiningFleetSensor, MiningFleetSensorDescription, StateValue
+from ..entity import (
+    EnergySensor,
+    MiningFleetSensor,
+    MiningFleetSensorDescription,
+    StateValue,
+    async_add_described,
+)
 from ..miner.descriptions import (
     HASHRATE_GH,
     efficiency_sensor,
@@ -197,15 +203,6 @@ BITAXE_SENSORS: tuple[Description, ...] = (
 async def async_setup_entry(
     hass: HomeAssistant, entry: BitaxeConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """Add the energy total and the sensors this miner's firmware supports."""
-    coordinator = entry.runtime_data
-    async_add_entities(
-        [
-            EnergySensor(coordinator, energy_sensor()),
-            *(
-                MiningFleetSensor(coordinator, description)
-                for description in BITAXE_SENSORS
-                if description.exists_fn(coordinator)
-            ),
-        ]
-    )
+    """Add the entities this miner has, now and as they appear."""
+    async_add_entities([EnergySensor(entry.runtime_data, energy_sensor())])
+    async_add_described(entry, async_add_entities, MiningFleetSensor, lambda _: BITAXE_SENSORS)

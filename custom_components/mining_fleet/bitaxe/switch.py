@@ -6,7 +6,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..entity import MiningFleetSwitch, MiningFleetSwitchDescription
+from ..entity import MiningFleetSwitch, MiningFleetSwitchDescription, async_add_described
 from ..miner.descriptions import mining_switch
 from .coordinator import BitaxeConfigEntry, BitaxeCoordinator
 
@@ -26,10 +26,5 @@ BITAXE_SWITCHES: tuple[MiningFleetSwitchDescription[BitaxeCoordinator], ...] = (
 async def async_setup_entry(
     hass: HomeAssistant, entry: BitaxeConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """Add the switches this miner's firmware supports."""
-    coordinator = entry.runtime_data
-    async_add_entities(
-        MiningFleetSwitch(coordinator, description)
-        for description in BITAXE_SWITCHES
-        if description.exists_fn(coordinator)
-    )
+    """Add the entities this miner has, now and as they appear."""
+    async_add_described(entry, async_add_entities, MiningFleetSwitch, lambda _: BITAXE_SWITCHES)

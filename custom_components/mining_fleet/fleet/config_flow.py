@@ -15,8 +15,8 @@ class FleetFlow(ConfigFlow):
     """The fleet overview steps of the integration's config flow."""
 
     async def async_step_fleet(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add the single fleet overview."""
-        await self.async_set_unique_id(FLEET_UNIQUE_ID)
+        """Add the single fleet overview (also while the same offer waits under Discovered)."""
+        await self.async_set_unique_id(FLEET_UNIQUE_ID, raise_on_progress=False)
         self._abort_if_unique_id_configured()
         return self.async_create_entry(title=FLEET_TITLE, data={CONF_KIND: KIND_FLEET})
 

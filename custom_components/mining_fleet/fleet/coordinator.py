@@ -9,7 +9,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
-from ..const import DOMAIN, FLEET_UNIQUE_ID, LOGGER
+from ..const import CONF_KIND, DOMAIN, FLEET_UNIQUE_ID, LOGGER, MINER_KINDS
 from ..coordinator import MiningFleetCoordinator
 from ..logic.fleet import FleetTotals, MinerReading, fleet_totals
 from ..miner.coordinator import MinerCoordinator
@@ -21,9 +21,12 @@ type FleetConfigEntry = ConfigEntry[FleetCoordinator]
 # recomputed at most this often (the first change at once), which keeps the recorder small.
 TOTALS_COOLDOWN_SECONDS = 5.0
 
+# A configured miner whose entry is not loaded (unreachable at start-up, waiting for a password).
+_NOT_LOADED = MinerReading(online=False, mining=False, hashrate_ths=None, power_w=None)
+
 
 def _reading(miner: MinerCoordinator[Any]) -> MinerReading:
-    """Return what the fleet needs to know of one miner."""
+    """Return what the fleet needs to know of one loaded miner."""
     online = miner.last_update_success and miner.data is not None
     return MinerReading(
         online=online,
@@ -34,27 +37,42 @@ def _reading(miner: MinerCoordinator[Any]) -> MinerReading:
 
 
 class FleetCoordinator(MiningFleetCoordinator[FleetTotals]):
-    """Listen to every loaded miner and keep the fleet totals; no network I/O of its own."""
+    """Listen to every miner and keep the fleet totals; no polling and no network I/O of its own."""
 
     def __init__(self, hass: HomeAssistant, entry: FleetConfigEntry) -> None:
-        """Recompute on demand only (no polling), coalescing bursts of miner updates."""
-        super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name="Mining fleet",
-            update_interval=None,
-            request_refresh_debouncer=Debouncer(
-                hass, LOGGER, cooldown=TOTALS_COOLDOWN_SECONDS, immediate=True
-            ),
-            always_update=False,
-        )
+        """Publish totals on demand only, coalescing bursts of miner updates."""
+        super().__init__(hass, LOGGER, config_entry=entry, name="Mining fleet", update_interval=None)
         self._registry: FleetRegistry = fleet_registry(hass)
         self._miner_listeners: dict[MinerCoordinator[Any], CALLBACK_TYPE] = {}
+        self._publisher = Debouncer(
+            hass,
+            LOGGER,
+            cooldown=TOTALS_COOLDOWN_SECONDS,
+            immediate=True,
+            function=self._async_publish_totals,
+        )
 
     async def _async_update_data(self) -> FleetTotals:
-        """Sum the loaded miners' latest readings."""
-        return fleet_totals(_reading(miner) for miner in self._registry.miners)
+        """Return the totals (the first refresh at set-up)."""
+        return self.totals()
+
+    def totals(self) -> FleetTotals:
+        """Sum the loaded miners; a configured miner that is not loaded counts as offline."""
+        loaded = self._registry.miners
+        loaded_entries = {miner.config_entry.entry_id for miner in loaded}
+        not_loaded = [
+            entry
+            for entry in self.hass.config_entries.async_entries(
+                DOMAIN, include_ignore=False, include_disabled=False
+            )
+            if entry.data.get(CONF_KIND) in MINER_KINDS and entry.entry_id not in loaded_entries
+        ]
+        return fleet_totals([*(_reading(miner) for miner in loaded), *(_NOT_LOADED for _ in not_loaded)])
+
+    @callback
+    def _async_publish_totals(self) -> None:
+        """Hand the current totals to the entities (every time: the energy total needs each sample)."""
+        self.async_set_updated_data(self.totals())
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -68,6 +86,7 @@ class FleetCoordinator(MiningFleetCoordinator[FleetTotals]):
             for unsubscribe in self._miner_listeners.values():
                 unsubscribe()
             self._miner_listeners.clear()
+            self._publisher.async_shutdown()
 
         return stop
 
@@ -84,7 +103,7 @@ class FleetCoordinator(MiningFleetCoordinator[FleetTotals]):
     @callback
     def _async_miner_updated(self) -> None:
         """Schedule a recompute of the totals."""
-        self._debounced_refresh.async_schedule_call()
+        self._publisher.async_schedule_call()
 
     @property
     def device_info(self) -> DeviceInfo:

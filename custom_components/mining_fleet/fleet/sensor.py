@@ -14,6 +14,7 @@ from ..entity import (
     MiningFleetEnergyDescription,
     MiningFleetSensor,
     MiningFleetSensorDescription,
+    async_add_described,
 )
 from ..logic.fleet import FleetTotals
 from ..miner.descriptions import HASHRATE_TH, efficiency_sensor, hashrate_sensor, power_sensor
@@ -59,10 +60,5 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: FleetConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Add the fleet totals."""
-    coordinator = entry.runtime_data
-    async_add_entities(
-        [
-            EnergySensor(coordinator, FLEET_ENERGY),
-            *(MiningFleetSensor(coordinator, description) for description in FLEET_SENSORS),
-        ]
-    )
+    async_add_entities([EnergySensor(entry.runtime_data, FLEET_ENERGY)])
+    async_add_described(entry, async_add_entities, MiningFleetSensor, lambda _: FLEET_SENSORS)

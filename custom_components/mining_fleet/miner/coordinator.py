@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
@@ -22,6 +23,7 @@ from ..api.errors import (
 )
 from ..const import DOMAIN, LOGGER, SCAN_INTERVAL
 from ..coordinator import MiningFleetCoordinator
+from ..logic.tuning import Tuning
 
 
 def api_error_key(err: ApiError) -> str:
@@ -58,6 +60,8 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
             update_interval=SCAN_INTERVAL,
         )
         self.device_id: str | None = None
+        # One command at a time per miner: an entity, a service and a behaviour never interleave.
+        self._write_lock = asyncio.Lock()
 
     @property
     def host(self) -> str:
@@ -105,16 +109,17 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
         at the same address. A refusal becomes a translated error naming the miner; success is
         followed by a fresh poll so the entities show the miner's new state at once.
         """
-        try:
-            if (problem := self.identity_problem(*await self._async_read_identity())) is not None:
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key=f"action_{problem}",
-                    translation_placeholders={"name": self.name_for_user, "host": self.host},
-                )
-            await command()
-        except ApiError as err:
-            raise action_error(err, self.name_for_user) from err
+        async with self._write_lock:
+            try:
+                if (problem := self.identity_problem(*await self._async_read_identity())) is not None:
+                    raise HomeAssistantError(
+                        translation_domain=DOMAIN,
+                        translation_key=f"action_{problem}",
+                        translation_placeholders={"name": self.name_for_user, "host": self.host},
+                    )
+                await command()
+            except ApiError as err:
+                raise action_error(err, self.name_for_user) from err
         await self.async_refresh()
 
     @abstractmethod
@@ -124,6 +129,26 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
     async def async_set_mining(self, on: bool) -> None:
         """Start or stop hashing."""
         await self.async_write(lambda: self._send_mining(on))
+
+    async def async_apply_tuning(self, tuning: Tuning) -> None:
+        """Apply tuning after checking it against the miner's safe options; an empty one sends nothing."""
+        if tuning.is_empty:
+            return
+        self._check_tuning(tuning)
+        await self.async_write(lambda: self._send_tuning(tuning))
+
+    def refusal(self, setting: str, value: object, allowed: str) -> ServiceValidationError:
+        """Return the translated refusal of a value outside the miner's safe options; nothing is sent."""
+        return ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="value_not_allowed",
+            translation_placeholders={
+                "name": self.name_for_user,
+                "setting": setting,
+                "value": str(value),
+                "allowed": allowed,
+            },
+        )
 
     @property
     @abstractmethod
@@ -153,3 +178,11 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
     @abstractmethod
     async def _send_mining(self, on: bool) -> None:
         """Send start or stop; raise ApiError when the miner does not accept it."""
+
+    @abstractmethod
+    def _check_tuning(self, tuning: Tuning) -> None:
+        """Raise ServiceValidationError unless every setting is one of the miner's safe options."""
+
+    @abstractmethod
+    async def _send_tuning(self, tuning: Tuning) -> None:
+        """Send checked tuning to the miner."""

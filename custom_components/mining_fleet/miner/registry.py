@@ -86,8 +86,13 @@ def async_register_miner(
 
 @callback
 def _async_offer_fleet_overview(hass: HomeAssistant) -> None:
-    """Show the fleet overview under Discovered unless it exists or the user ignored it."""
-    if hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, FLEET_UNIQUE_ID) is None:
+    """Show the fleet overview under Discovered unless it exists, was ignored, or is already offered."""
+    if hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, FLEET_UNIQUE_ID) is not None:
+        return
+    offered = hass.config_entries.flow.async_progress_by_handler(
+        DOMAIN, match_context={"source": SOURCE_INTEGRATION_DISCOVERY}
+    )
+    if not offered:
         discovery_flow.async_create_flow(
             hass, DOMAIN, {"source": SOURCE_INTEGRATION_DISCOVERY}, {CONF_KIND: KIND_FLEET}
         )

@@ -7,7 +7,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..entity import MiningFleetBinarySensor, MiningFleetBinarySensorDescription
+from ..entity import MiningFleetBinarySensor, MiningFleetBinarySensorDescription, async_add_described
 from ..miner.descriptions import online_sensor
 from .coordinator import VNishConfigEntry, VNishCoordinator
 
@@ -31,8 +31,5 @@ VNISH_BINARY_SENSORS: tuple[MiningFleetBinarySensorDescription[VNishCoordinator]
 async def async_setup_entry(
     hass: HomeAssistant, entry: VNishConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """Add the binary sensors."""
-    coordinator = entry.runtime_data
-    async_add_entities(
-        MiningFleetBinarySensor(coordinator, description) for description in VNISH_BINARY_SENSORS
-    )
+    """Add the entities this miner has, now and as they appear."""
+    async_add_described(entry, async_add_entities, MiningFleetBinarySensor, lambda _: VNISH_BINARY_SENSORS)

@@ -7,7 +7,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..entity import MiningFleetButton, MiningFleetButtonDescription
+from ..entity import MiningFleetButton, MiningFleetButtonDescription, async_add_described
 from .coordinator import VNishConfigEntry, VNishCoordinator
 
 VNISH_BUTTONS: tuple[MiningFleetButtonDescription[VNishCoordinator], ...] = (
@@ -36,5 +36,5 @@ VNISH_BUTTONS: tuple[MiningFleetButtonDescription[VNishCoordinator], ...] = (
 async def async_setup_entry(
     hass: HomeAssistant, entry: VNishConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """Add the buttons."""
-    async_add_entities(MiningFleetButton(entry.runtime_data, description) for description in VNISH_BUTTONS)
+    """Add the entities this miner has, now and as they appear."""
+    async_add_described(entry, async_add_entities, MiningFleetButton, lambda _: VNISH_BUTTONS)

@@ -16,6 +16,7 @@ from ..api.errors import ApiError, ApiInvalidCredentialsError, ApiResponseError
 from ..api.vnish import VNishClient
 from ..api.vnish_models import VNishInfo, VNishPreset, VNishStatus, VNishSummary
 from ..const import DOMAIN, LOGGER
+from ..logic.tuning import Tuning
 from ..miner.coordinator import MinerCoordinator
 
 type VNishConfigEntry = ConfigEntry[VNishCoordinator]
@@ -36,7 +37,7 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
     def __init__(self, hass: HomeAssistant, entry: VNishConfigEntry) -> None:
         """Create the coordinator and its client on Home Assistant's shared session."""
         super().__init__(hass, entry)
-        self.client = VNishClient(self.host, entry.data[CONF_PASSWORD], async_get_clientsession(hass))
+        self._client = VNishClient(self.host, entry.data[CONF_PASSWORD], async_get_clientsession(hass))
         self.info: VNishInfo | None = None
         self.presets: tuple[VNishPreset, ...] = ()
 
@@ -63,18 +64,18 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
 
     async def _async_setup(self) -> None:
         """Read identity and the preset list once."""
-        self.info = await self._call(self.client.info())
+        self.info = await self._call(self._client.info())
         self.refuse_foreign_data(self.info.mac_address, self.info.serial)
-        self.presets = await self._call(self._optional(self.client.presets(), ()))
+        self.presets = await self._call(self._optional(self._client.presets(), ()))
 
     async def _async_update_data(self) -> VNishData:
         """Confirm the miner's identity, then fetch state, telemetry and the active preset."""
-        info = await self._call(self.client.info())
+        info = await self._call(self._client.info())
         self.refuse_foreign_data(info.mac_address, info.serial)
         return VNishData(
-            status=await self._call(self.client.status()),
-            summary=await self._call(self.client.summary()),
-            preset=await self._call(self._optional(self.client.current_preset(), None)),
+            status=await self._call(self._client.status()),
+            summary=await self._call(self._client.summary()),
+            preset=await self._call(self._optional(self._client.current_preset(), None)),
         )
 
     @property
@@ -102,7 +103,7 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
             name=self.config_entry.title,
             sw_version=info.firmware,
             serial_number=info.serial,
-            configuration_url=self.client.base_url,
+            configuration_url=self._client.base_url,
         )
 
     @property
@@ -132,31 +133,41 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
 
     async def _async_read_identity(self) -> tuple[str | None, str | None]:
         """Read the MAC address and serial number the miner reports now."""
-        info = await self.client.info()
+        info = await self._client.info()
         return info.mac_address, info.serial
 
     async def _send_mining(self, on: bool) -> None:
         """Start or stop; success is judged from the miner's real state."""
-        await self.client.set_mining(on)
+        await self._client.set_mining(on)
 
-    async def async_set_preset(self, pretty: str) -> None:
-        """Switch to a tuned preset, named as the select shows it; an untuned one is refused."""
-        if (name := self.tuned_presets.get(pretty)) is None:
+    def preset_name(self, pretty: str) -> str:
+        """Return the firmware name of a preset shown by its descriptive name (unknown ones as given)."""
+        return self.tuned_presets.get(pretty, pretty)
+
+    def _check_tuning(self, tuning: Tuning) -> None:
+        """Allow only a tuned preset: an untuned one would start hours of autotuning."""
+        if tuning.frequency_mhz is not None or tuning.core_voltage_mv is not None:
+            raise self.refusal("frequency/core_voltage", "", "a power preset (VNish tunes chips per preset)")
+        if tuning.preset is not None and tuning.preset not in self.tuned_presets.values():
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="preset_not_tuned",
-                translation_placeholders={"name": self.name_for_user, "preset": pretty},
+                translation_placeholders={"name": self.name_for_user, "preset": tuning.preset},
             )
-        await self.async_write(lambda: self.client.set_preset(name))
+
+    async def _send_tuning(self, tuning: Tuning) -> None:
+        """Switch the preset and confirm it was stored."""
+        assert tuning.preset is not None
+        await self._client.set_preset(tuning.preset)
 
     async def async_restart(self) -> None:
         """Restart the mining software."""
-        await self.async_write(self.client.restart)
+        await self.async_write(self._client.restart)
 
     async def async_reboot(self) -> None:
         """Reboot the control board."""
-        await self.async_write(self.client.reboot)
+        await self.async_write(self._client.reboot)
 
     async def async_toggle_locate(self) -> None:
         """Flip the locate light relative to the state just read."""
-        await self.async_write(lambda: self.client.set_locate(not self.data.status.find_miner))
+        await self.async_write(lambda: self._client.set_locate(not self.data.status.find_miner))

@@ -6,7 +6,8 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..entity import MiningFleetSelect, MiningFleetSelectDescription
+from ..entity import MiningFleetSelect, MiningFleetSelectDescription, async_add_described
+from ..logic.tuning import Tuning
 from .coordinator import VNishConfigEntry, VNishCoordinator
 
 
@@ -22,7 +23,9 @@ PRESET: MiningFleetSelectDescription[VNishCoordinator] = MiningFleetSelectDescri
     entity_category=EntityCategory.CONFIG,
     options_fn=lambda coordinator: list(coordinator.tuned_presets),
     value_fn=_current_preset,
-    set_fn=lambda coordinator, option: coordinator.async_set_preset(option),
+    set_fn=lambda coordinator, option: coordinator.async_apply_tuning(
+        Tuning(preset=coordinator.preset_name(option))
+    ),
     exists_fn=lambda coordinator: bool(coordinator.tuned_presets),
 )
 
@@ -30,6 +33,5 @@ PRESET: MiningFleetSelectDescription[VNishCoordinator] = MiningFleetSelectDescri
 async def async_setup_entry(
     hass: HomeAssistant, entry: VNishConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """Add the preset select when the miner has tuned presets."""
-    if PRESET.exists_fn(entry.runtime_data):
-        async_add_entities([MiningFleetSelect(entry.runtime_data, PRESET)])
+    """Add the entities this miner has, now and as they appear."""
+    async_add_described(entry, async_add_entities, MiningFleetSelect, lambda _: (PRESET,))

@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..api.vnish_models import MINER_STATES, VNishChain, VNishSummary
-from ..entity import EnergySensor, MiningFleetSensor, MiningFleetSensorDescription
+from ..entity import EnergySensor, MiningFleetSensor, MiningFleetSensorDescription, async_add_described
 from ..miner.descriptions import (
     HASHRATE_TH,
     efficiency_sensor,
@@ -126,20 +126,19 @@ def _hashboard(chain_id: int) -> tuple[Description, ...]:
     )
 
 
-async def async_setup_entry(
-    hass: HomeAssistant, entry: VNishConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
-) -> None:
-    """Add the energy total, the telemetry, one sensor per fan and two per hashboard."""
-    coordinator = entry.runtime_data
+def _descriptions(coordinator: VNishCoordinator) -> list[Description]:
+    """Return the telemetry, one sensor per fan and two per hashboard the miner reports now."""
     summary = coordinator.summary
-    descriptions = [
+    return [
         *VNISH_SENSORS,
         *(_fan_speed(index) for index in range(1, len(summary.fan_rpms) + 1)),
         *(description for chain in summary.chains for description in _hashboard(chain.id)),
     ]
-    async_add_entities(
-        [
-            EnergySensor(coordinator, energy_sensor()),
-            *(MiningFleetSensor(coordinator, description) for description in descriptions),
-        ]
-    )
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: VNishConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Add the entities this miner has, now and as they appear."""
+    async_add_entities([EnergySensor(entry.runtime_data, energy_sensor())])
+    async_add_described(entry, async_add_entities, MiningFleetSensor, _descriptions)

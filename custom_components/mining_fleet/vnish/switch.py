@@ -5,7 +5,7 @@ from __future__ import annotations
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..entity import MiningFleetSwitch
+from ..entity import MiningFleetSwitch, async_add_described
 from ..miner.descriptions import mining_switch
 from .coordinator import VNishConfigEntry
 
@@ -14,4 +14,4 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: VNishConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Add the mining switch."""
-    async_add_entities([MiningFleetSwitch(entry.runtime_data, mining_switch())])
+    async_add_described(entry, async_add_entities, MiningFleetSwitch, lambda _: (mining_switch(),))
