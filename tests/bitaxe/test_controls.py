@@ -179,3 +179,19 @@ async def test_no_identify_before_2_12(hass: HomeAssistant, setup_miner: MinerSe
     """Firmware without the identify endpoint gets no identify button."""
     miner, _ = await setup_miner("2.9")
     assert hass.states.get(f"button.{object_id_prefix(miner)}_identify") is None
+
+
+@pytest.mark.parametrize(("stored", "sent"), [(5, 20), (60, 60)])
+async def test_auto_fan_off_never_leaves_the_fan_below_the_floor(
+    hass: HomeAssistant, setup_miner: MinerSetup, stored: int, sent: int
+) -> None:
+    """Turning automatic fan control off sends a manual duty of at least 20 % with it."""
+    miner, entry = await setup_miner("2.15")
+    miner.state.manual_fan = stored
+    await entry.runtime_data.async_refresh()
+    await _call(
+        hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, f"switch.{object_id_prefix(miner)}_automatic_fan_control"
+    )
+    assert _patches(miner)[-1] == {"autofanspeed": 0, "manualFanSpeed": sent, "fanspeed": sent}
+    assert miner.state.autofan is False
+    assert miner.state.manual_fan == sent

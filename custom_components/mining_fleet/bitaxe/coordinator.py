@@ -152,8 +152,17 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
         await self.async_write(lambda: self._client.set_fan_speed(duty))
 
     async def async_set_auto_fan(self, enabled: bool) -> None:
-        """Turn automatic fan control on or off."""
-        await self.async_write(lambda: self._client.set_auto_fan(enabled))
+        """Turn automatic fan control on, or off at a manual duty no lower than the safe floor.
+
+        Switching automatic control off alone would leave the fan at whatever manual duty the
+        miner has stored, which can be far below what keeps the chip cool.
+        """
+        if enabled:
+            await self.async_write(lambda: self._client.set_auto_fan(True))
+            return
+        stored = self.info.manual_fan_speed if self.info.manual_fan_speed is not None else self.info.fan_duty
+        duty = min(100, max(MIN_SAFE_FAN_PERCENT, round(stored or MIN_SAFE_FAN_PERCENT)))
+        await self.async_write(lambda: self._client.set_fan_speed(duty))
 
     async def async_set_temperature_target(self, celsius: float) -> None:
         """Set the automatic fan controller's target temperature."""
