@@ -5,7 +5,7 @@ from __future__ import annotations
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import area_registry as ar, device_registry as dr, label_registry as lr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -13,7 +13,7 @@ from custom_components.mining_fleet.const import DOMAIN
 from simulators.axeos import Fault
 from simulators.vnish import VNishFault
 
-from .conftest import MinerSetup, VNishSetup, fleet_entry, set_up_entry
+from .conftest import MinerSetup, VNishSetup, fleet_entry, object_id_prefix, set_up_entry
 
 
 def _device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
@@ -102,4 +102,55 @@ async def test_fleet_overview_is_not_a_miner(hass: HomeAssistant) -> None:
     await set_up_entry(hass, entry)
     with pytest.raises(ServiceValidationError) as caught:
         await _call(hass, "stop_mining", _device_id(hass, entry))
+    assert caught.value.translation_key == "not_a_miner"
+
+
+async def test_empty_target_is_refused(hass: HomeAssistant, setup_miner: MinerSetup) -> None:
+    """A call that targets nothing is a translated validation error, not a silent success."""
+    await setup_miner("2.15")
+    for data in ({}, {ATTR_DEVICE_ID: []}):
+        with pytest.raises(ServiceValidationError) as caught:
+            await hass.services.async_call(DOMAIN, "stop_mining", data, blocking=True)
+        assert caught.value.translation_key == "no_miners_targeted"
+
+
+async def test_repeated_device_is_commanded_once(hass: HomeAssistant, setup_miner: MinerSetup) -> None:
+    """The same device listed 100 times gets one command."""
+    miner, entry = await setup_miner("2.15")
+    await _call(hass, "stop_mining", *[_device_id(hass, entry)] * 100)
+    assert [path for method, path, _ in miner.requests if method == "POST"] == ["/api/system/pause"]
+
+
+async def test_areas_labels_and_entities_as_targets(
+    hass: HomeAssistant, setup_miner: MinerSetup, setup_vnish: VNishSetup
+) -> None:
+    """An area or label reaches the miners in it (other devices there are left alone); an entity its miner."""
+    bitaxe, bitaxe_entry = await setup_miner("2.15")
+    antminer, antminer_entry = await setup_vnish()
+    area = ar.async_get(hass).async_create("Garage")
+    label = lr.async_get(hass).async_create("Night shift")
+    devices = dr.async_get(hass)
+    devices.async_update_device(_device_id(hass, bitaxe_entry), area_id=area.id)
+    lamp_entry = MockConfigEntry(domain="other")
+    lamp_entry.add_to_hass(hass)
+    lamp = devices.async_get_or_create(config_entry_id=lamp_entry.entry_id, identifiers={("other", "lamp")})
+    devices.async_update_device(lamp.id, area_id=area.id)
+    await hass.services.async_call(DOMAIN, "stop_mining", {"area_id": area.id}, blocking=True)
+    assert bitaxe.state.paused is True
+    assert antminer.miner_state() == "mining"
+    devices.async_update_device(_device_id(hass, antminer_entry), labels={label.label_id})
+    await hass.services.async_call(DOMAIN, "stop_mining", {"label_id": label.label_id}, blocking=True)
+    assert antminer.miner_state() in ("shutting-down", "stopped")
+    await hass.services.async_call(
+        DOMAIN, "start_mining", {"entity_id": f"switch.{object_id_prefix(bitaxe)}_mining"}, blocking=True
+    )
+    assert bitaxe.state.paused is False
+
+
+async def test_foreign_entity_target_is_refused(hass: HomeAssistant, setup_miner: MinerSetup) -> None:
+    """An entity of another integration named as a target is refused with a translated error."""
+    await setup_miner("2.15")
+    hass.states.async_set("light.lamp", "on")
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(DOMAIN, "stop_mining", {"entity_id": "light.lamp"}, blocking=True)
     assert caught.value.translation_key == "not_a_miner"

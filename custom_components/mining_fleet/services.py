@@ -8,7 +8,12 @@ from typing import Any
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+    service,
+)
 import voluptuous as vol
 
 from .const import CONF_KIND, DOMAIN, MINER_KINDS
@@ -18,9 +23,8 @@ from .miner.registry import fleet_registry
 SERVICE_START_MINING = "start_mining"
 SERVICE_STOP_MINING = "stop_mining"
 
-SCHEMA = vol.Schema(
-    {vol.Required(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string])}, extra=vol.ALLOW_EXTRA
-)
+# Home Assistant's usual targets: devices, entities, areas, floors and labels.
+SCHEMA = vol.Schema(cv.TARGET_SERVICE_FIELDS)
 
 
 def _refusal(key: str, **placeholders: str) -> ServiceValidationError:
@@ -53,6 +57,32 @@ def _miner_for_device(hass: HomeAssistant, device_id: str) -> MinerCoordinator[A
     return miner
 
 
+def _device_of_entity(hass: HomeAssistant, entity_id: str) -> str:
+    """Return the device of an entity named in the target, refusing one that is not a miner's."""
+    entity = er.async_get(hass).async_get(entity_id)
+    if entity is None or entity.platform != DOMAIN or entity.device_id is None:
+        raise _refusal("not_a_miner", name=entity_id)
+    return entity.device_id
+
+
+def _targeted_miners(call: ServiceCall) -> list[MinerCoordinator[Any]]:
+    """Resolve the call's target to miners, each once; refuse named non-miners and an empty target.
+
+    Devices and entities named directly must be miners. Areas, floors and labels may hold
+    anything (lights, other integrations' devices): only the loaded miners in them are taken.
+    """
+    hass = call.hass
+    selected = service.async_extract_referenced_entity_ids(hass, call)
+    named = set(cv.ensure_list(call.data.get(ATTR_DEVICE_ID)))
+    named |= {_device_of_entity(hass, entity_id) for entity_id in selected.referenced}
+    registry = fleet_registry(hass)
+    grouped = {device_id for device_id in selected.referenced_devices - named if registry.get(device_id)}
+    miners = {device_id: _miner_for_device(hass, device_id) for device_id in sorted(named | grouped)}
+    if not miners:
+        raise _refusal("no_miners_targeted")
+    return list(miners.values())
+
+
 async def _set_mining(miner: MinerCoordinator[Any], on: bool) -> HomeAssistantError | None:
     """Send the command to one miner; return the error instead of raising so the others still run."""
     try:
@@ -64,7 +94,7 @@ async def _set_mining(miner: MinerCoordinator[Any], on: bool) -> HomeAssistantEr
 
 async def _async_handle(call: ServiceCall, on: bool) -> None:
     """Validate every target first, then command them all at once."""
-    miners = [_miner_for_device(call.hass, device_id) for device_id in call.data[ATTR_DEVICE_ID]]
+    miners = _targeted_miners(call)
     errors = [err for err in await asyncio.gather(*(_set_mining(miner, on) for miner in miners)) if err]
     if len(errors) == 1:
         raise errors[0]
