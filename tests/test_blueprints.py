@@ -39,17 +39,17 @@ def test_installer_respects_user_edits(tmp_path: Path) -> None:
     source.mkdir()
     (source / "a.yaml").write_text("version: 1\n")
     (source / "b.yaml").write_text("version: 1\n")
-    assert install_shipped_files(source, target) == ["a.yaml", "b.yaml"]
-    assert install_shipped_files(source, target) == []
+    assert install_shipped_files(source, target).written == ["a.yaml", "b.yaml"]
+    assert install_shipped_files(source, target).written == []
     (target / "b.yaml").write_text("version: 1  # my tweak\n")
     (source / "a.yaml").write_text("version: 2\n")
     (source / "b.yaml").write_text("version: 2\n")
-    assert install_shipped_files(source, target) == ["a.yaml"]
+    assert install_shipped_files(source, target).written == ["a.yaml"]
     assert (target / "a.yaml").read_text() == "version: 2\n"
     assert (target / "b.yaml").read_text() == "version: 1  # my tweak\n"
     (target / "c.yaml").write_text("mine\n")
     (source / "c.yaml").write_text("ours\n")
-    assert install_shipped_files(source, target) == []  # a same-named file the user wrote is theirs
+    assert install_shipped_files(source, target).written == []  # a same-named file the user wrote is theirs
     assert (target / RECORD_NAME).exists()
 
 

@@ -16,9 +16,11 @@ async def async_install_blueprints(hass: HomeAssistant) -> None:
     """Copy new or updated blueprints to <config>/blueprints/automation/mining_fleet, off the event loop."""
     target = Path(hass.config.path("blueprints", "automation", DOMAIN))
     try:
-        written = await hass.async_add_executor_job(install_shipped_files, SHIPPED, target)
+        result = await hass.async_add_executor_job(install_shipped_files, SHIPPED, target)
     except OSError as err:
         LOGGER.warning("Could not install the Mining Fleet blueprints into %s: %s", target, err)
         return
-    if written:
-        LOGGER.info("Installed Mining Fleet blueprints: %s", ", ".join(written))
+    for problem in result.problems:
+        LOGGER.warning("Mining Fleet blueprints: %s", problem)
+    if result.written:
+        LOGGER.info("Installed Mining Fleet blueprints: %s", ", ".join(result.written))
