@@ -68,7 +68,7 @@ def test_full_disk_leaves_no_half_file(folders: tuple[Path, Path]) -> None:
         handle.write = lambda data: (_ for _ in ()).throw(OSError(28, "No space left on device"))  # type: ignore[method-assign]
         return handle
 
-    with patch.object(shipped_files.os, "fdopen", full_disk), pytest.raises(OSError):
+    with patch.object(shipped_files.os, "fdopen", full_disk), pytest.raises(OSError, match="No space left"):
         install_shipped_files(source, target)
     assert (target / "a.yaml").read_text() == "version: 2\n"
     assert sorted(path.name for path in target.iterdir()) == [RECORD_NAME, "a.yaml"]
