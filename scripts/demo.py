@@ -82,9 +82,9 @@ def miner_sums(states: dict[str, str]) -> tuple[float, float]:
 
 
 async def check_totals(api: HassApi) -> bool:
-    """Compare the fleet device's totals with the sum of the miners' sensors read at the same moment."""
+    """Compare the fleet device's totals with the sum of the miners' sensors, all from one read."""
     states = {s["entity_id"]: s["state"] for s in await api.get("/api/states")}
-    hashrate, power = miner_sums(await read_states(api))
+    hashrate, power = miner_sums(states)
     fleet_hashrate = float(states["sensor.mining_fleet_total_hashrate"])
     fleet_power = float(states["sensor.mining_fleet_power"])
     print(

@@ -38,6 +38,7 @@ class HostileServer:
     behaviour: Behaviour
     close_on_connect: bool = False
     answer_logins: bool = True
+    login_delay: float = 0.0
     requests: list[tuple[str, str]] = field(default_factory=list)
     bytes_sent: int = 0
     port: int = 0
@@ -85,6 +86,7 @@ class HostileServer:
                 await reader.readexactly(length)
                 self.requests.append((method, path))
                 if self.answer_logins and path.endswith("/unlock"):
+                    await asyncio.sleep(self.login_delay)
                     writer.write(_response("200 OK", json.dumps({"token": "t0k3n"}).encode()))
                     await writer.drain()
                     continue
@@ -114,6 +116,13 @@ def redirect_to(target: str) -> Behaviour:
         await writer.drain()
 
     return behaviour
+
+
+async def slow_unauthorized(writer: Writer) -> None:
+    """Answer 401 after 0.6 s: each request is within a 1 s timeout, but login + retry together are not."""
+    await asyncio.sleep(0.6)
+    writer.write(_response("401 Unauthorized", b'{"err": "Unauthorized"}'))
+    await writer.drain()
 
 
 async def deep_json(writer: Writer) -> None:

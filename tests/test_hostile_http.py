@@ -192,3 +192,12 @@ async def test_every_failure_is_an_api_error(
         for call in (case.read, case.command):
             with contextlib.suppress(ApiError):
                 await call(server.host, session)
+
+
+async def test_vnish_login_and_retry_share_one_deadline(serve: Serve, session: aiohttp.ClientSession) -> None:
+    """Unlock, 401, unlock, 401 at 0.6 s each would take 2.4 s; the call gives up at its 1 s deadline."""
+    server = await serve(hostile.slow_unauthorized, login_delay=0.6)
+    started = time.monotonic()
+    with pytest.raises(ApiTimeoutError):
+        await VNishClient(server.host, "admin", session, timeout=TIMEOUT).status()
+    assert time.monotonic() - started < 2.0

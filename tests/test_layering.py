@@ -10,8 +10,20 @@ import pytest
 from custom_components.mining_fleet.kinds import KINDS
 
 PACKAGE = Path(__file__).parent.parent / "custom_components" / "mining_fleet"
-PLATFORM_MODULES = {"sensor", "binary_sensor", "switch", "number", "select", "button", "entity"}
-CLIENT_MODULES = {"api.axeos", "api.vnish", "api.http"}
+PLATFORM_MODULES = {
+    "sensor",
+    "binary_sensor",
+    "switch",
+    "number",
+    "select",
+    "button",
+    "entity",
+    "descriptions",
+}
+CLIENT_MODULES = {"api", "api.axeos", "api.vnish", "api.http"}
+# The composition roots: the only modules outside a kind that may import kinds.
+ROOTS = {"kinds", "config_flow"}
+ABSOLUTE_PREFIX = "custom_components.mining_fleet."
 
 
 def _module_parts(path: Path) -> list[str]:
@@ -29,12 +41,23 @@ def imports_of(source: str, module: list[str], is_package: bool) -> set[str]:
             imported |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             imported.add(node.module)
+            imported |= {f"{node.module}.{alias.name}" for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             base = package[: len(package) - (node.level - 1)] + (node.module or "").split(".")
             base = [part for part in base if part]
             imported.add(".".join(base))
             imported |= {".".join([*base, alias.name]) for alias in node.names}
-    return imported
+    # Our own modules by their path inside the integration, however they were imported.
+    return {name.removeprefix(ABSOLUTE_PREFIX) for name in imported}
+
+
+def client_attributes(source: str) -> set[str]:
+    """Return the client attributes a module reaches into (coordinator.client, coordinator._client)."""
+    return {
+        node.attr
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and node.attr in {"client", "_client"}
+    }
 
 
 def violations(source: str, module: list[str], is_package: bool) -> list[str]:
@@ -44,12 +67,15 @@ def violations(source: str, module: list[str], is_package: bool) -> list[str]:
     top = module[0] if module else ""
     if top in {"api", "logic"} and any(name.split(".")[0] == "homeassistant" for name in imported):
         found.append("api/ and logic/ must not import homeassistant")
-    if top in KINDS:
-        others = {name for name in imported if name.split(".")[0] in KINDS.keys() - {top}}
-        if others:
-            found.append(f"kind {top} imports another kind: {sorted(others)}")
+    kinds = {name for name in imported if name.split(".")[0] in KINDS.keys() - {top}}
+    if top in KINDS and kinds:
+        found.append(f"kind {top} imports another kind: {sorted(kinds)}")
+    elif top not in KINDS and kinds and ".".join(module) not in ROOTS:
+        found.append(f"{'.'.join(module) or 'the package'} imports a kind: {sorted(kinds)}")
     if module and module[-1] in PLATFORM_MODULES and imported & CLIENT_MODULES:
         found.append(f"entity module imports a client: {sorted(imported & CLIENT_MODULES)}")
+    if module and module[-1] != "coordinator" and client_attributes(source):
+        found.append("only a coordinator may use its client (the one write path)")
     return found
 
 
@@ -62,6 +88,11 @@ def _sources() -> list[Path]:
 def test_module_follows_the_layering(path: Path) -> None:
     """No module breaks a layering rule."""
     assert violations(path.read_text(), _module_parts(path), path.name == "__init__.py") == []
+
+
+def test_the_roots_may_compose_kinds() -> None:
+    """kinds.py and config_flow.py are where kinds come together."""
+    assert violations("from . import bitaxe, vnish", ["kinds"], is_package=False) == []
 
 
 def test_every_kind_has_its_package() -> None:
@@ -79,6 +110,15 @@ def test_every_kind_has_its_package() -> None:
         ("from .. import fleet", ["vnish", "sensor"], "imports another kind"),
         ("from ..api.axeos import AxeOSClient", ["bitaxe", "select"], "imports a client"),
         ("from .api.vnish import VNishClient", ["entity"], "imports a client"),
+        (
+            "from custom_components.mining_fleet.api.axeos import AxeOSClient",
+            ["vnish", "button"],
+            "imports a client",
+        ),
+        ("from .. import api", ["miner", "descriptions"], "imports a client"),
+        ("from ..bitaxe.coordinator import BitaxeCoordinator", ["miner", "registry"], "imports a kind"),
+        ("from custom_components.mining_fleet import vnish", ["services"], "imports a kind"),
+        ("press_fn = lambda coordinator: coordinator._client.restart()", ["bitaxe", "button"], "its client"),
     ],
 )
 def test_checker_catches_violations(source: str, module: list[str], rule: str) -> None:
