@@ -8,15 +8,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..entity import MiningFleetButton, MiningFleetButtonDescription, async_add_described
+from ..miner.descriptions import restart_button
 from .coordinator import BitaxeConfigEntry, BitaxeCoordinator
 
 BITAXE_BUTTONS: tuple[MiningFleetButtonDescription[BitaxeCoordinator], ...] = (
-    MiningFleetButtonDescription(
-        key="restart",
-        device_class=ButtonDeviceClass.RESTART,
-        entity_category=EntityCategory.CONFIG,
-        press_fn=lambda coordinator: coordinator.async_restart(),
-    ),
+    restart_button(lambda coordinator: coordinator.async_restart()),
     MiningFleetButtonDescription(
         key="identify",
         device_class=ButtonDeviceClass.IDENTIFY,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
+from homeassistant.components.button import ButtonDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
-from homeassistant.const import PERCENTAGE, UnitOfEnergy, UnitOfPower, UnitOfTemperature
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower, UnitOfTemperature
 
 from ..entity import (
     MiningFleetBinarySensorDescription,
+    MiningFleetButtonDescription,
     MiningFleetEnergyDescription,
     MiningFleetSensorDescription,
     MiningFleetSwitchDescription,
@@ -61,6 +63,18 @@ def mining_switch[C: MinerCoordinator[Any]]() -> MiningFleetSwitchDescription[C]
         value_fn=lambda coordinator: coordinator.is_mining,
         set_fn=lambda coordinator, on: coordinator.async_set_mining(on),
         exists_fn=lambda coordinator: coordinator.can_start_stop,
+    )
+
+
+def restart_button[C: MinerCoordinator[Any]](
+    press: Callable[[C], Awaitable[None]],
+) -> MiningFleetButtonDescription[C]:
+    """Describe the restart button (the mining software on VNish, the whole board on a Bitaxe)."""
+    return MiningFleetButtonDescription(
+        key="restart",
+        device_class=ButtonDeviceClass.RESTART,
+        entity_category=EntityCategory.CONFIG,
+        press_fn=press,
     )
 
 
