@@ -108,11 +108,21 @@ async def reset_after_reading(writer: Writer) -> None:
     writer.close()
 
 
-def redirect_to(target: str) -> Behaviour:
-    """Answer 307 to another host."""
+def redirect_to(target: str, status: str = "307 Temporary Redirect") -> Behaviour:
+    """Answer a redirect to another host."""
 
     async def behaviour(writer: Writer) -> None:
-        writer.write(_response("307 Temporary Redirect", b"", {"Location": f"http://{target}/steal"}))
+        writer.write(_response(status, b"", {"Location": f"http://{target}/steal"}))
+        await writer.drain()
+
+    return behaviour
+
+
+def reply(status: str, body: bytes) -> Behaviour:
+    """Answer with a fixed status and body."""
+
+    async def behaviour(writer: Writer) -> None:
+        writer.write(_response(status, body))
         await writer.drain()
 
     return behaviour

@@ -96,10 +96,11 @@ def test_scan_interval_is_in_the_agreed_band() -> None:
     assert timedelta(seconds=10) <= SCAN_INTERVAL <= timedelta(seconds=15)
 
 
-async def test_nan_power_is_unknown_and_keeps_the_total(
-    hass: HomeAssistant, start_simulator: SimulatorFactory, freezer: FrozenDateTimeFactory
+@pytest.mark.parametrize("junk", [float("nan"), 1.7e308, -5.0], ids=["nan", "huge", "negative"])
+async def test_junk_power_is_unknown_and_keeps_the_total(
+    hass: HomeAssistant, start_simulator: SimulatorFactory, freezer: FrozenDateTimeFactory, junk: float
 ) -> None:
-    """One NaN power reading: power reads unknown for that poll, energy keeps its total, others update."""
+    """One junk power reading: power reads unknown (or as sent), energy keeps its total, others update."""
     miner = await start_simulator("2.15")
     await set_up_entry(hass, miner_entry(miner))
     name = object_id_prefix(miner)
@@ -108,12 +109,13 @@ async def test_nan_power_is_unknown_and_keeps_the_total(
         async_fire_time_changed(hass)
         await hass.async_block_till_done(wait_background_tasks=True)
     energy = float(hass.states.get(f"sensor.{name}_energy").state)
-    miner.overrides = {"power": float("nan")}
+    miner.overrides = {"power": junk, "uptimeSeconds": 1e11}
     miner.state.paused = True
     freezer.tick(SCAN_INTERVAL)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert hass.states.get(f"sensor.{name}_power").state == "unknown"
+    assert hass.states.get(f"sensor.{name}_power").state in ("unknown", str(junk))
+    assert hass.states.get(f"sensor.{name}_last_boot").state == "unknown"  # an absurd uptime is no time
     assert float(hass.states.get(f"sensor.{name}_energy").state) == pytest.approx(energy)
     assert hass.states.get(f"switch.{name}_mining").state == "off"  # later entities still update
     miner.overrides = {}
@@ -131,3 +133,11 @@ def test_integrator_ignores_non_finite_readings() -> None:
     for second, watts in enumerate([100.0, float("nan"), 100.0, float("inf"), 100.0, 100.0]):
         integrator.add(second * 10.0, watts)
     assert integrator.total_kwh == pytest.approx(100 * 10 / 3600 / 1000)
+
+
+def test_integrator_never_stores_an_infinite_total() -> None:
+    """Readings whose integral overflows leave the total as it was."""
+    integrator = EnergyIntegrator(total_kwh=1.7976e308)
+    integrator.add(0.0, 1e308)
+    integrator.add(120.0, 1e308)  # adds 3.3e304 kWh: past the largest float
+    assert integrator.total_kwh == 1.7976e308

@@ -135,13 +135,22 @@ async def test_gzip_bomb_is_capped(
 
 
 @by_client
-@pytest.mark.parametrize("behaviour", [hostile.deep_json, hostile.bad_utf8], ids=["deep_json", "bad_utf8"])
+@pytest.mark.parametrize(
+    "behaviour",
+    [
+        hostile.deep_json,
+        hostile.bad_utf8,
+        hostile.reply("500 Internal Server Error", b"[" * 100_000),
+        hostile.reply("400 Bad Request", b"[" * 100_000),
+    ],
+    ids=["deep_json", "bad_utf8", "deep_json_500", "deep_json_400"],
+)
 async def test_unusable_bodies_are_our_error(
     case: ClientCase, serve: Serve, session: aiohttp.ClientSession, behaviour: hostile.Behaviour
 ) -> None:
-    """JSON nested 100,000 deep and a body that is not UTF-8 become ApiResponseError, nothing else."""
+    """Deep JSON (also in an error reply) and a body that is not UTF-8 become our error, nothing else."""
     server = await serve(behaviour)
-    with pytest.raises(ApiResponseError):
+    with pytest.raises(ApiError):
         await case.read(server.host, session)
 
 
@@ -201,3 +210,13 @@ async def test_vnish_login_and_retry_share_one_deadline(serve: Serve, session: a
     with pytest.raises(ApiTimeoutError):
         await VNishClient(server.host, "admin", session, timeout=TIMEOUT).status()
     assert time.monotonic() - started < 2.0
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"token"', b"7", b"null", b'{"token": 5}', b'{"token": ""}'])
+async def test_vnish_odd_unlock_reply_is_our_error(
+    serve: Serve, session: aiohttp.ClientSession, body: bytes
+) -> None:
+    """An unlock reply that is not {"token": "..."} is a response error (the config flow shows it)."""
+    server = await serve(hostile.reply("200 OK", body), answer_logins=False)
+    with pytest.raises(ApiResponseError, match="no token"):
+        await VNishClient(server.host, "admin", session, timeout=TIMEOUT).info()

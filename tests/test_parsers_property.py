@@ -56,7 +56,9 @@ LEAVES = (
     | st.sampled_from([5e-324, -0.0, 1e308, -1e308])
     | NASTY_TEXT
     | st.text(max_size=20)
+    | st.text(alphabet=" \t0123456789.kGe+-", max_size=300)
     | st.just("9" * 4301)
+    | st.just("1" + " " * 5000 + "x")
 )
 JSON = st.recursive(
     LEAVES,
@@ -176,12 +178,44 @@ def test_parser_returns_a_model_or_our_error(name: str) -> None:
     check()
 
 
-def test_duplicate_and_missing_chain_ids_stay_unique() -> None:
-    """Chains [{"id": 2}, {}, {"id": 2}] get distinct, stable ids."""
-    summary = VNishSummary.from_dict({"miner": {"chains": [{"id": 2}, {}, {"id": 2}]}})
-    assert [chain.id for chain in summary.chains] == [2, 3, 4]
-    again = VNishSummary.from_dict({"miner": {"chains": [{"id": 2}, {}, {"id": 2}]}})
-    assert [chain.id for chain in again.chains] == [2, 3, 4]
+@pytest.mark.parametrize(
+    ("chains", "ids"),
+    [
+        ([{"id": 2}, {}, {"id": 2}], [2, 3, 4]),
+        ([{"id": 1}, {}, {"id": 2}], [1, 3, 2]),  # the board that says 2 keeps 2
+        ([{}, {}, {}], [1, 2, 3]),
+        ([{"id": "nan"}, {"id": "1e999"}, {"id": 3}], [1, 2, 3]),
+    ],
+)
+def test_chain_ids_are_unique_and_keep_reported_ones(chains: list[dict[str, Any]], ids: list[int]) -> None:
+    """Every board gets a distinct id; a board keeps the id it reports, so entities never swap boards."""
+    assert [chain.id for chain in VNishSummary.from_dict({"miner": {"chains": chains}}).chains] == ids
+
+
+@pytest.mark.timeout(20)
+def test_huge_lists_and_strings_stay_cheap() -> None:
+    """Replies built to be slow (50,000 boards, a 1 MB padded difficulty) parse at once, and are capped."""
+    summary = VNishSummary.from_dict(
+        {"miner": {"chains": [0] * 50_000, "cooling": {"fans": [{"rpm": 1}] * 50_000}}}
+    )
+    assert len(summary.chains) == 16 and len(summary.fan_rpms) == 16
+    padded = "1" + " " * (1 << 20) + "x"
+    info = SystemInfo.from_dict({"bestDiff": padded, "bestSessionDiff": " 4.29 G ", "hostname": padded})
+    assert info.best_difficulty is None
+    assert parse_difficulty("4.29G") == pytest.approx(4.29e9)
+    assert parse_difficulty("4.29 G") == pytest.approx(4.29e9)
+
+
+@pytest.mark.parametrize("value", [1e308, 1.7e308, -1e300, 10**30, "1e200"])
+def test_implausible_magnitudes_are_no_reading(value: object) -> None:
+    """Numbers far beyond any reading (which would overflow sums and timestamps) are unknown."""
+    info = SystemInfo.from_dict({"power": value, "sharesAccepted": value, "uptimeSeconds": value})
+    assert (info.power, info.shares_accepted, info.uptime_seconds) == (None, None, None)
+
+
+def test_efficiency_of_a_tiny_hashrate_is_finite_or_unknown() -> None:
+    """A quotient that would overflow is unknown rather than infinite."""
+    assert SystemInfo.from_dict({"power": 1e18, "hashRate": 1e-300}).efficiency is None
 
 
 @pytest.mark.parametrize("placeholder", ["N/A", "n/a", "unknown", "0", "00:00:00:00:00:00", " - "])

@@ -5,7 +5,12 @@ from __future__ import annotations
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import area_registry as ar, device_registry as dr, label_registry as lr
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+    label_registry as lr,
+)
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -154,3 +159,26 @@ async def test_foreign_entity_target_is_refused(hass: HomeAssistant, setup_miner
     with pytest.raises(ServiceValidationError) as caught:
         await hass.services.async_call(DOMAIN, "stop_mining", {"entity_id": "light.lamp"}, blocking=True)
     assert caught.value.translation_key == "not_a_miner"
+
+
+async def test_groups_skip_miners_that_cannot_start_or_stop(
+    hass: HomeAssistant, setup_miner: MinerSetup
+) -> None:
+    """An area with a 2.15 Bitaxe and a 2.12 one (no pause) pauses the first and leaves the second."""
+    new, new_entry = await setup_miner("2.15")
+    _, old_entry = await setup_miner("2.12")
+    area = ar.async_get(hass).async_create("Shelf")
+    for entry in (new_entry, old_entry):
+        dr.async_get(hass).async_update_device(_device_id(hass, entry), area_id=area.id)
+    await hass.services.async_call(DOMAIN, "stop_mining", {"area_id": area.id}, blocking=True)
+    assert new.state.paused is True
+
+
+async def test_label_on_an_entity_reaches_its_miner(hass: HomeAssistant, setup_miner: MinerSetup) -> None:
+    """A label put on a miner's entity (not its device) targets that miner."""
+    miner, _ = await setup_miner("2.15")
+    label = lr.async_get(hass).async_create("Heater")
+    entity_id = f"sensor.{object_id_prefix(miner)}_hashrate"
+    er.async_get(hass).async_update_entity(entity_id, labels={label.label_id})
+    await hass.services.async_call(DOMAIN, "stop_mining", {"label_id": label.label_id}, blocking=True)
+    assert miner.state.paused is True

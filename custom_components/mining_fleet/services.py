@@ -68,19 +68,27 @@ def _device_of_entity(hass: HomeAssistant, entity_id: str) -> str:
 def _targeted_miners(call: ServiceCall) -> list[MinerCoordinator[Any]]:
     """Resolve the call's target to miners, each once; refuse named non-miners and an empty target.
 
-    Devices and entities named directly must be miners. Areas, floors and labels may hold
-    anything (lights, other integrations' devices): only the loaded miners in them are taken.
+    Devices and entities named directly must be miners that can start and stop. Areas, floors
+    and labels may hold anything (lights, old Bitaxes without pause): only the loaded miners in
+    them that can start and stop are taken.
     """
     hass = call.hass
     selected = service.async_extract_referenced_entity_ids(hass, call)
     named = set(cv.ensure_list(call.data.get(ATTR_DEVICE_ID)))
     named |= {_device_of_entity(hass, entity_id) for entity_id in selected.referenced}
+    entities = er.async_get(hass)
+    grouped = set(selected.referenced_devices) | {
+        entity.device_id
+        for entity_id in selected.indirectly_referenced
+        if (entity := entities.async_get(entity_id)) and entity.platform == DOMAIN and entity.device_id
+    }
     registry = fleet_registry(hass)
-    grouped = {device_id for device_id in selected.referenced_devices - named if registry.get(device_id)}
-    miners = {device_id: _miner_for_device(hass, device_id) for device_id in sorted(named | grouped)}
+    in_groups = [registry.get(device_id) for device_id in sorted(grouped - named)]
+    miners = [_miner_for_device(hass, device_id) for device_id in sorted(named)]
+    miners += [miner for miner in in_groups if miner is not None and miner.can_start_stop]
     if not miners:
         raise _refusal("no_miners_targeted")
-    return list(miners.values())
+    return miners
 
 
 async def _set_mining(miner: MinerCoordinator[Any], on: bool) -> HomeAssistantError | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import math
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_IGNORE, SOURCE_INTEGRATION_DISCOVERY, SOURCE_USER
@@ -14,7 +15,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.mining_fleet.const import DOMAIN, FLEET_UNIQUE_ID, SCAN_INTERVAL
 from custom_components.mining_fleet.diagnostics import async_get_config_entry_diagnostics
-from custom_components.mining_fleet.fleet.coordinator import TOTALS_COOLDOWN_SECONDS
+from custom_components.mining_fleet.entity import MiningFleetSensor, MiningFleetSensorDescription
+from custom_components.mining_fleet.fleet.coordinator import TOTALS_COOLDOWN_SECONDS, FleetCoordinator
 from simulators.axeos import AxeOSSimulator, Fault
 
 from ..conftest import (
@@ -254,3 +256,15 @@ async def test_diagnostics_and_no_reconfigure(
     result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_not_supported"
+
+
+async def test_a_non_finite_value_is_stored_as_unknown(hass: HomeAssistant) -> None:
+    """Whatever a description computes, a non-finite float never becomes a state (HA would refuse it)."""
+    entry = fleet_entry()
+    await set_up_entry(hass, entry)
+    for value in (math.nan, math.inf, 2.5):
+        description = MiningFleetSensorDescription[FleetCoordinator](
+            key="probe", value_fn=lambda _, v=value: v
+        )
+        sensor = MiningFleetSensor(entry.runtime_data, description)
+        assert sensor.native_value == (None if not math.isfinite(value) else 2.5)

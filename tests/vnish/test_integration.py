@@ -298,3 +298,40 @@ async def test_firmware_without_presets_or_perf_summary(hass: HomeAssistant, set
     assert hass.states.get(f"select.{PREFIX}_power_preset") is None
     assert hass.states.get(f"sensor.{PREFIX}_miner_state").state == "mining"
     assert hass.states.get(f"binary_sensor.{PREFIX}_online").state == "on"
+
+
+async def test_entry_keyed_by_serial_reauths_reconfigures_and_is_not_added_twice(
+    hass: HomeAssistant, start_vnish: VNishFactory
+) -> None:
+    """An entry made when only the serial was known stays this miner's in every flow."""
+    miner = await start_vnish()
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="antminer-s19", unique_id=miner.serial, data={**vnish_entry(miner).data}
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PASSWORD: "admin"})
+    assert result["reason"] == "reauth_successful"
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: miner.host, CONF_PASSWORD: "admin"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    flow_id = await _vnish_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: miner.host, CONF_PASSWORD: "admin"}
+    )
+    assert result["reason"] == "already_configured"
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+    await hass.async_block_till_done()
+
+
+async def test_reauth_by_another_miner_is_refused(hass: HomeAssistant, start_vnish: VNishFactory) -> None:
+    """A password that logs in to a different miner at the address does not re-authenticate the entry."""
+    miner = await start_vnish()
+    entry = vnish_entry(miner)
+    entry.add_to_hass(hass)
+    miner.mac, miner.serial = "02:00:00:00:00:09", "JYZZ99999999"
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_PASSWORD: "admin"})
+    assert result["reason"] == "wrong_device"

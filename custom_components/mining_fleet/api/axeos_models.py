@@ -11,13 +11,16 @@ from .errors import ApiResponseError
 from .parse import as_number, finite, flag, identifier, items, number, text, whole
 
 _SI_SUFFIX = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
-_DIFF_PATTERN = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKMGTPE]?)\s*$")
+# Applied to a stripped, length-capped string with fullmatch: no nested repetition to backtrack over.
+_DIFF_PATTERN = re.compile(r"([0-9]{1,20}(?:\.[0-9]{1,20})?) ?([kKMGTPE]?)")
+_MAX_DIFF_TEXT = 48
 
 
 def parse_difficulty(value: Any) -> float | None:
     """Parse a best-difficulty value: a number (2.11+) or a string like "4.29G" (≤2.10)."""
-    if isinstance(value, str) and (match := _DIFF_PATTERN.match(value)):
-        return as_number(float(match.group(1)) * _SI_SUFFIX[match.group(2)])
+    if isinstance(value, str):
+        match = _DIFF_PATTERN.fullmatch(value.strip()) if len(value) <= _MAX_DIFF_TEXT else None
+        return as_number(float(match.group(1)) * _SI_SUFFIX[match.group(2)]) if match else None
     return as_number(value)
 
 

@@ -8,6 +8,10 @@ from typing import Any
 
 _TRUE_TEXT = frozenset({"true", "yes", "on", "1"})
 _FALSE_TEXT = frozenset({"false", "no", "off", "0"})
+# No reading a miner, a container or a pool reports comes near this (network difficulty is ~1e14);
+# beyond it a number is junk, and sums, products or timestamps built from it would overflow.
+MAX_MAGNITUDE = 1e18
+_MAX_NUMERIC_TEXT = 64
 # What firmware reports instead of a serial number or MAC address it does not know.
 _PLACEHOLDERS = frozenset({"n/a", "na", "none", "null", "unknown", "undefined", "-", "?"})
 
@@ -18,10 +22,12 @@ def mapping(value: Any) -> Mapping[str, Any]:
 
 
 def as_number(value: Any) -> float | None:
-    """Return a finite number (numeric strings too, firmware sends them), or None."""
+    """Return a finite, plausible number (numeric strings too, firmware sends them), or None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
+        if len(value) > _MAX_NUMERIC_TEXT:
+            return None
         try:
             value = float(value)
         except ValueError:
@@ -32,7 +38,7 @@ def as_number(value: Any) -> float | None:
         result = float(value)
     except OverflowError:  # an integer too large for a float
         return None
-    return result if math.isfinite(result) else None
+    return result if math.isfinite(result) and abs(result) <= MAX_MAGNITUDE else None
 
 
 def finite(value: float | None) -> float | None:

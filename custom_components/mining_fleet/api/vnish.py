@@ -154,7 +154,7 @@ def _error_text(text: str) -> str:
     """Return the firmware's {"err": ...} message, or the start of the body."""
     try:
         body = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text[:200]
     if isinstance(body, dict) and isinstance(body.get("err"), str):
         return str(body["err"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+import itertools
 from typing import Any
 
 from .errors import ApiResponseError
@@ -22,6 +23,12 @@ MINER_STATES = (
     "stopped",
     "failure",
 )
+
+
+# Antminers have 3-4 hashboards and up to 4 fans; a reply listing thousands is junk, and each
+# listed board or fan becomes entities.
+MAX_CHAINS = 16
+MAX_FANS = 16
 
 
 def _max_of(data: Mapping[str, Any], key: str) -> float | None:
@@ -137,23 +144,31 @@ def _pools(miner: Mapping[str, Any]) -> tuple[VNishPool, ...]:
 
 
 def _chain_ids(raw_chains: list[Any]) -> list[int]:
-    """Return one id per hashboard: the firmware's when it is unique, else the next free number.
+    """Return one id per hashboard: the firmware's when it is unique, else a free number.
 
-    Two boards reporting the same id (or none) must still get distinct, stable entity ids.
+    Ids the firmware reports are kept first, so a board never takes another board's id (and
+    entities); boards without a usable id get their position, or the next number still free.
     """
-    ids: list[int] = []
-    for index, raw in enumerate(raw_chains):
-        wanted = whole(mapping(raw), "id")
-        candidate = wanted if wanted is not None and wanted not in ids else index + 1
-        while candidate in ids:
-            candidate += 1
-        ids.append(candidate)
+    wanted = [whole(mapping(raw), "id") for raw in raw_chains]
+    first_with: dict[int, int] = {}
+    for index, chain_id in enumerate(wanted):
+        if chain_id is not None:
+            first_with.setdefault(chain_id, index)
+    taken = set(first_with)
+    ids = []
+    for index, chain_id in enumerate(wanted):
+        if chain_id is not None and first_with[chain_id] == index:
+            ids.append(chain_id)
+            continue
+        free = next(candidate for candidate in itertools.count(index + 1) if candidate not in taken)
+        taken.add(free)
+        ids.append(free)
     return ids
 
 
 def _chains(miner: Mapping[str, Any]) -> tuple[VNishChain, ...]:
     """Return the hashboards."""
-    raw_chains = items(miner.get("chains"))
+    raw_chains = items(miner.get("chains"))[:MAX_CHAINS]
     return tuple(
         VNishChain(
             id=chain_id,
@@ -205,7 +220,7 @@ class VNishSummary:
         miner = mapping(data.get("miner"))
         cooling = mapping(miner.get("cooling"))
         efficiency = number(miner, "power_efficiency")  # W per GH/s
-        fans = [number(mapping(fan), "rpm") for fan in items(cooling.get("fans"))]
+        fans = [number(mapping(fan), "rpm") for fan in items(cooling.get("fans"))[:MAX_FANS]]
         return cls(
             hashrate_realtime=_hashrate(miner, "hr_realtime", "instant_hashrate"),
             hashrate_average=_hashrate(miner, "hr_average", "average_hashrate"),

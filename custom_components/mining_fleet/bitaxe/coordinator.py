@@ -24,6 +24,8 @@ type BitaxeConfigEntry = ConfigEntry[BitaxeCoordinator]
 
 # A reboot moves the computed boot time by the whole uptime; polling jitter moves it by a second.
 _BOOT_TIME_TOLERANCE = timedelta(seconds=60)
+# An uptime longer than this is junk (and would take the boot time before year 1).
+_MAX_UPTIME_SECONDS = 100 * 365 * 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,7 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
 
     def _boot_time(self, info: SystemInfo) -> datetime | None:
         """Return now minus uptime, keeping the previous value unless it moved (a reboot)."""
-        if info.uptime_seconds is None:
+        if info.uptime_seconds is None or not 0 <= info.uptime_seconds <= _MAX_UPTIME_SECONDS:
             return None
         boot_time = dt_util.utcnow() - timedelta(seconds=info.uptime_seconds)
         previous = self.data.boot_time if self.data else None

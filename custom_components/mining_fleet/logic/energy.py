@@ -29,6 +29,8 @@ class EnergyIntegrator:
             and 0 < timestamp - self._last_time <= MAX_SAMPLE_GAP_SECONDS
         ):
             hours = (timestamp - self._last_time) / 3600
-            self.total_kwh += (watts + self._last_watts) / 2 * hours / 1000
+            total = self.total_kwh + (watts + self._last_watts) / 2 * hours / 1000
+            if math.isfinite(total):  # a total that cannot be stored is not taken
+                self.total_kwh = total
         self._last_time = timestamp
         self._last_watts = watts

@@ -21,30 +21,40 @@ def vnish_unique_id(info: VNishInfo) -> str | None:
     return format_mac(info.mac_address) if info.mac_address else info.serial
 
 
+def vnish_identities(info: VNishInfo) -> set[str]:
+    """Return every id an entry for this miner may have: its MAC address and its serial number."""
+    candidates = (format_mac(info.mac_address) if info.mac_address else None, info.serial)
+    return {identity for identity in candidates if identity}
+
+
 class VNishFlow(ConfigFlow):
     """The VNish steps of the integration's config flow."""
 
-    async def _probe_vnish(
-        self, host: str, password: str
-    ) -> tuple[str | None, VNishInfo | None, dict[str, str]]:
-        """Log in to a VNish miner; return its unique id and info, or the form error to show."""
+    async def _probe_vnish(self, host: str, password: str) -> tuple[VNishInfo | None, dict[str, str]]:
+        """Log in to a VNish miner; return its info (with an identity), or the form error to show."""
         client = VNishClient(host, password, async_get_clientsession(self.hass))
         try:
             info = await client.info()
         except ApiError as err:
-            return None, None, form_error(err, host)
-        if (unique_id := vnish_unique_id(info)) is None:
-            return None, None, {"base": "no_mac"}
-        return unique_id, info, {}
+            return None, form_error(err, host)
+        if vnish_unique_id(info) is None:
+            return None, {"base": "no_mac"}
+        return info, {}
 
     async def async_step_vnish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Add an Antminer on VNish firmware by host and web password."""
         errors: dict[str, str] = {}
         if user_input is not None:
             host = user_input[CONF_HOST].strip()
-            unique_id, info, errors = await self._probe_vnish(host, user_input[CONF_PASSWORD])
-            if unique_id is not None and info is not None:
-                await self.async_set_unique_id(unique_id)
+            info, errors = await self._probe_vnish(host, user_input[CONF_PASSWORD])
+            if info is not None:
+                # An entry made when the firmware reported only the serial is the same miner.
+                for entry in self._async_current_entries(include_ignore=False):
+                    if entry.unique_id in vnish_identities(info):
+                        return self.async_update_reload_and_abort(
+                            entry, data_updates={CONF_HOST: host}, reason="already_configured"
+                        )
+                await self.async_set_unique_id(vnish_unique_id(info))
                 self._abort_if_unique_id_configured(updates={CONF_HOST: host})
                 return self.async_create_entry(
                     title=info.hostname or info.model or f"Antminer {host}",
@@ -61,10 +71,10 @@ class VNishFlow(ConfigFlow):
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            unique_id, _, errors = await self._probe_vnish(entry.data[CONF_HOST], user_input[CONF_PASSWORD])
-            if unique_id is not None:
-                await self.async_set_unique_id(unique_id)
-                self._abort_if_unique_id_mismatch(reason="wrong_device")
+            info, errors = await self._probe_vnish(entry.data[CONF_HOST], user_input[CONF_PASSWORD])
+            if info is not None:
+                if entry.unique_id not in vnish_identities(info):
+                    return self.async_abort(reason="wrong_device")
                 return self.async_update_reload_and_abort(entry, data_updates=user_input)
         return self.async_show_form(
             step_id="vnish_reauth",
@@ -81,10 +91,10 @@ class VNishFlow(ConfigFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             changes = {CONF_HOST: user_input[CONF_HOST].strip(), CONF_PASSWORD: user_input[CONF_PASSWORD]}
-            unique_id, _, errors = await self._probe_vnish(changes[CONF_HOST], changes[CONF_PASSWORD])
-            if unique_id is not None:
-                await self.async_set_unique_id(unique_id)
-                self._abort_if_unique_id_mismatch(reason="wrong_device")
+            info, errors = await self._probe_vnish(changes[CONF_HOST], changes[CONF_PASSWORD])
+            if info is not None:
+                if entry.unique_id not in vnish_identities(info):
+                    return self.async_abort(reason="wrong_device")
                 return self.async_update_reload_and_abort(entry, data_updates=changes)
         return self.async_show_form(
             step_id="vnish_reconfigure",
