@@ -2,7 +2,8 @@
 
 A miner's reply is a few KB, it never redirects its API, and its firmware is not ours: every
 reply is read with a size cap (also after decompression), decoded strictly, and every failure
-becomes one of our errors.
+becomes one of our errors. Known gap: aiohttp's client limits each header line (8 KB) but not
+how many there are, so a hostile device can still flood headers until the call's deadline.
 """
 
 from __future__ import annotations
