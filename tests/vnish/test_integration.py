@@ -305,6 +305,9 @@ async def test_entry_keyed_by_serial_reauths_reconfigures_and_is_not_added_twice
 ) -> None:
     """An entry made when only the serial was known stays this miner's in every flow."""
     miner = await start_vnish()
+    MockConfigEntry(domain=DOMAIN, unique_id="02:00:00:00:00:01", data={CONF_KIND: KIND_VNISH}).add_to_hass(
+        hass
+    )
     entry = MockConfigEntry(
         domain=DOMAIN, title="antminer-s19", unique_id=miner.serial, data={**vnish_entry(miner).data}
     )
@@ -322,7 +325,7 @@ async def test_entry_keyed_by_serial_reauths_reconfigures_and_is_not_added_twice
         flow_id, {CONF_HOST: miner.host, CONF_PASSWORD: "admin"}
     )
     assert result["reason"] == "already_configured"
-    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 2  # the other miner and this one, not a third
     await hass.async_block_till_done()
 
 
