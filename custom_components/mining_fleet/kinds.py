@@ -14,7 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import bitaxe, fleet, vnish
 from .bitaxe.config_flow import BitaxeFlow
-from .const import CONF_KIND, DOMAIN, KIND_BITAXE, KIND_FLEET, KIND_VNISH, MINER_KINDS
+from .const import CONF_KIND, DOMAIN, KIND_BITAXE, KIND_FLEET, KIND_VNISH
 from .fleet.config_flow import FleetFlow
 from .vnish.config_flow import VNishFlow
 
@@ -35,11 +35,6 @@ class Kind:
     async_get_diagnostics: Callable[[HomeAssistant, ConfigEntry[Any]], Awaitable[dict[str, Any]]]
     # The config-flow steps (async_step_<key>, and <key>_reconfigure / <key>_reauth where they exist).
     flow: type[ConfigFlow]
-
-    @property
-    def is_miner(self) -> bool:
-        """Return True for kinds listed in the fleet registry and targeted by the mining services."""
-        return self.key in MINER_KINDS
 
 
 KINDS: Mapping[str, Kind] = {
