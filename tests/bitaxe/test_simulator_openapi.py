@@ -11,7 +11,8 @@ import yaml
 
 from simulators.axeos import AxeOSSimulator
 
-OPENAPI = Path(__file__).parents[2] / "shared" / "reference" / "axeos" / "openapi.yaml"
+# tests/bitaxe/ → the repository → the folder beside it that holds shared/.
+OPENAPI = Path(__file__).parents[3] / "shared" / "reference" / "axeos" / "openapi.yaml"
 
 
 @pytest.fixture(scope="module")
