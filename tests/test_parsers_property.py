@@ -21,6 +21,14 @@ from custom_components.mining_fleet.api.axeos_models import (
 )
 from custom_components.mining_fleet.api.errors import ApiError
 from custom_components.mining_fleet.api.parse import as_number, flag, identifier
+from custom_components.mining_fleet.api.pools.braiins import BraiinsClient
+from custom_components.mining_fleet.api.pools.ckpool import CKPoolClient
+from custom_components.mining_fleet.api.pools.f2pool import F2PoolClient
+from custom_components.mining_fleet.api.pools.flexpool import FlexpoolClient
+from custom_components.mining_fleet.api.pools.models import hashrate_si_text, unix_time
+from custom_components.mining_fleet.api.pools.ocean import OceanClient
+from custom_components.mining_fleet.api.pools.public_pool import PublicPoolClient
+from custom_components.mining_fleet.api.pools.viabtc import ViaBTCClient
 from custom_components.mining_fleet.api.vnish_models import (
     VNishInfo,
     VNishStatus,
@@ -112,6 +120,11 @@ VNISH_MINER = objects(
     },
 )  # fmt: skip
 VNISH_PRESET = objects(["name", "pretty", "status"])
+POOL_WORKER = objects(
+    ["name", "workername", "worker_name", "hash_rate", "hash_rate_5m", "hash_rate_unit", "hashrate5m", "hashRate",
+     "hashrate_300s", "hashrate_10min", "currentEffectiveHashrate", "last_share", "lastshare", "lastSeen",
+     "last_active", "state", "worker_status", "isOnline"]
+)  # fmt: skip
 
 PARSERS: dict[str, tuple[Callable[[Any], object], st.SearchStrategy[Any]]] = {
     "axeos.SystemInfo": (SystemInfo.from_dict, objects(AXEOS_INFO_KEYS)),
@@ -136,13 +149,43 @@ PARSERS: dict[str, tuple[Callable[[Any], object], st.SearchStrategy[Any]]] = {
         parse_settings_preset,
         objects([], {"miner": objects([], {"overclock": objects(["preset"])})}),
     ),
+    "pool.braiins": (
+        BraiinsClient.parse,
+        objects(
+            [],
+            {"btc": objects([], {"workers": st.dictionaries(st.text(max_size=12), POOL_WORKER, max_size=4)})},
+        ),
+    ),
+    "pool.ckpool": (CKPoolClient.parse, objects([], {"worker": listed(POOL_WORKER)})),
+    "pool.public_pool": (PublicPoolClient.parse, objects([], {"workers": listed(POOL_WORKER)})),
+    "pool.ocean": (
+        OceanClient.parse,
+        objects(
+            [],
+            {"result": objects([], {"workers": st.dictionaries(st.text(max_size=8), listed(POOL_WORKER))})},
+        ),
+    ),
+    "pool.f2pool": (
+        F2PoolClient.parse,
+        objects(
+            ["code", "msg"],
+            {"workers": listed(objects(["last_share_at", "status"], {"hash_rate_info": POOL_WORKER}))},
+        ),
+    ),
+    "pool.viabtc": (
+        ViaBTCClient.parse,
+        objects(["code", "message"], {"data": objects([], {"data": listed(POOL_WORKER)})}),
+    ),
+    "pool.flexpool": (FlexpoolClient.parse, objects(["error"], {"result": listed(POOL_WORKER)})),
+    "pool.unix_time": (unix_time, LEAVES),
+    "pool.hashrate_si_text": (hashrate_si_text, LEAVES),
     "parse.as_number": (as_number, LEAVES),
     "parse.flag": (lambda value: flag({"k": value}, "k"), LEAVES),
     "parse.identifier": (lambda value: identifier({"k": value}, "k"), LEAVES),
 }
 
 # Properties computed from a model are part of what leaves the parser.
-COMPUTED = ("efficiency", "version", "active_pool", "supports_pause", "is_hashing", "tuned")
+COMPUTED = ("efficiency", "version", "active_pool", "supports_pause", "is_hashing", "tuned", "hashrate_ths")
 
 
 def assert_finite(value: Any, where: str = "model") -> None:

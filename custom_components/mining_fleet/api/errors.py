@@ -23,6 +23,14 @@ class ApiInvalidCredentialsError(ApiAuthError):
     """The device rejected the password (VNish HTTP 403): the user must enter a new one."""
 
 
+class ApiUnknownAccountError(ApiInvalidCredentialsError):
+    """The service does not know the account or address (a pool answering 404)."""
+
+
+class ApiRateLimitedError(ApiConnectionError):
+    """The service asks us to slow down (HTTP 429); the next poll will try again."""
+
+
 class ApiNotLocalError(ApiAuthError):
     """The device only answers clients on its local network (AxeOS HTTP 401)."""
 

@@ -29,16 +29,14 @@ _ACCEPT = {"Accept-Encoding": "gzip, deflate"}
 class DeviceHttp:
     """Send requests to one device over a caller-owned aiohttp session."""
 
-    def __init__(self, host: str, session: aiohttp.ClientSession, timeout: float) -> None:
-        """Remember the device's host (it may carry a port: "10.0.0.5:8080")."""
+    def __init__(
+        self, host: str, session: aiohttp.ClientSession, timeout: float, *, base_url: str | None = None
+    ) -> None:
+        """Remember the device's host (it may carry a port: "10.0.0.5:8080") or a service's base URL."""
         self.host = host
         self.timeout = timeout
+        self.base_url = (base_url or f"http://{host}").rstrip("/")
         self._session = session
-
-    @property
-    def base_url(self) -> str:
-        """Return the device's base URL (also its web UI)."""
-        return f"http://{self.host}"
 
     @asynccontextmanager
     async def deadline(self, what: str) -> AsyncIterator[None]:

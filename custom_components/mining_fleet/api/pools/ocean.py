@@ -1,0 +1,42 @@
+"""OCEAN: workers of a bitcoin address, no authentication, no per-worker share time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ApiResponseError
+from ..parse import items, mapping
+from .base import PoolClient
+from .models import PoolStatus, PoolWorker, hashrate_si_text
+
+
+class OceanClient(PoolClient):
+    """GET /v1/user_hashrate_full/<address>."""
+
+    DEFAULT_BASE_URL = "https://api.ocean.xyz"
+    MIN_INTERVAL = 60.0  # the 60 s hashrate is the finest OCEAN reports
+
+    def __init__(self, session: Any, address: str, **kwargs: Any) -> None:
+        """Remember the address."""
+        super().__init__(session, **kwargs)
+        self._address = address
+
+    def _request(self) -> tuple[str, str, Any]:
+        """Return the hashrate request."""
+        return "GET", f"/v1/user_hashrate_full/{self._address}", None
+
+    @staticmethod
+    def parse(data: Any) -> PoolStatus:
+        """Parse {"result": {"workers": {"rig": [{"hashrate_300s": "1.2e12"}]}}} (one-item lists)."""
+        workers = mapping(mapping(data).get("result")).get("workers")
+        if not isinstance(workers, dict):
+            raise ApiResponseError("OCEAN reply has no result.workers")
+        found = []
+        for name, raw in workers.items():
+            if not isinstance(name, str) or not name:
+                continue
+            entry = mapping(next(iter(items(raw)), None))
+            hashrate = hashrate_si_text(entry.get("hashrate_300s"))
+            # OCEAN has no share time per worker: online means hashing over the last 5 minutes.
+            found.append(PoolWorker(name, hashrate, None, None if hashrate is None else hashrate > 0))
+        return PoolStatus(tuple(found))
