@@ -1,0 +1,128 @@
+"""Restart-on-offline rules: when a rig counts as offline (and why), and what the watchdog does about it.
+
+Pure functions over plain numbers (unix seconds), so every guard is property-tested without Home
+Assistant: never act during a cooldown, never more power cycles in a row than allowed, give up
+once, and start over only after one healthy cooldown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+import enum
+
+
+class Reason(enum.StrEnum):
+    """Why a rig counts as offline."""
+
+    API_UNREACHABLE = "api_unreachable"
+    NO_SHARES = "no_shares"
+    WORKER_MISSING = "worker_missing"
+
+
+class Action(enum.StrEnum):
+    """What the watchdog does after a verdict."""
+
+    NONE = "none"
+    SOFT_RESTART = "soft_restart"  # restart the mining software through the miner's API
+    POWER_CYCLE = "power_cycle"  # outlet off, wait, on
+    GIVE_UP = "give_up"  # stop acting; raise a repair issue
+
+
+@dataclass(frozen=True, slots=True)
+class WatchSettings:
+    """A watched rig's settings; the defaults are the seed script's."""
+
+    time_until_offline: float = 600.0
+    cooldown: float = 600.0
+    max_consecutive_restarts: int = 3
+    power_off_seconds: float = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class Witnesses:
+    """What the witnesses say now. A rig may have only a pool worker, only an API, or both."""
+
+    now: float
+    # The miner's own API: None when the rig has none (a HiveOS box known only to its pool).
+    api_unreachable_since: float | None = None
+    has_api: bool = False
+    # The pool: None for every field when the rig has no pool witness.
+    has_worker: bool = False
+    worker_missing_since: float | None = None
+    last_share: float | None = None
+    # Pools without share times (OCEAN) only say since when the worker stopped hashing.
+    not_hashing_since: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Online, or offline with its reason and since when."""
+
+    online: bool
+    reason: Reason | None = None
+    since: float | None = None
+
+
+def offline_verdict(witnesses: Witnesses, settings: WatchSettings) -> Verdict:
+    """Return offline when any witness has been silent for time_until_offline, with the earliest reason."""
+    limit = settings.time_until_offline
+    silent: list[tuple[float, Reason]] = []
+    if witnesses.has_api and witnesses.api_unreachable_since is not None:
+        silent.append((witnesses.api_unreachable_since, Reason.API_UNREACHABLE))
+    if witnesses.has_worker:
+        if witnesses.worker_missing_since is not None:
+            silent.append((witnesses.worker_missing_since, Reason.WORKER_MISSING))
+        elif witnesses.last_share is not None:
+            silent.append((witnesses.last_share, Reason.NO_SHARES))
+        elif witnesses.not_hashing_since is not None:
+            silent.append((witnesses.not_hashing_since, Reason.NO_SHARES))
+    overdue = sorted((since, reason) for since, reason in silent if witnesses.now - since >= limit)
+    if not overdue:
+        return Verdict(online=True)
+    since, reason = overdue[0]
+    return Verdict(online=False, reason=reason, since=since)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchState:
+    """What the watchdog remembers about one rig (persisted across restarts)."""
+
+    consecutive_power_cycles: int = 0
+    last_action: Action = Action.NONE
+    last_action_at: float | None = None
+    soft_restart_tried: bool = False
+    gave_up: bool = False
+
+    def in_cooldown(self, now: float, settings: WatchSettings) -> bool:
+        """Return True while the last action's cooldown runs."""
+        return self.last_action_at is not None and now - self.last_action_at < settings.cooldown
+
+
+def decide(
+    verdict: Verdict, state: WatchState, settings: WatchSettings, now: float, *, api_answers: bool
+) -> tuple[Action, WatchState]:
+    """Return the action to take now and the state after it.
+
+    A hung rig whose API still answers gets one software restart first; a dead one (or one the
+    soft restart did not help) is power-cycled, at most max_consecutive_restarts times in a row,
+    then the watchdog gives up once. One healthy cooldown resets everything.
+    """
+    if state.in_cooldown(now, settings):
+        return Action.NONE, state
+    if verdict.online:
+        healthy = state.last_action_at is None or now - state.last_action_at >= settings.cooldown
+        return Action.NONE, (WatchState() if healthy else state)
+    if state.gave_up:
+        return Action.NONE, state
+    if api_answers and verdict.reason is not Reason.API_UNREACHABLE and not state.soft_restart_tried:
+        return Action.SOFT_RESTART, replace(
+            state, last_action=Action.SOFT_RESTART, last_action_at=now, soft_restart_tried=True
+        )
+    if state.consecutive_power_cycles >= settings.max_consecutive_restarts:
+        return Action.GIVE_UP, replace(state, last_action=Action.GIVE_UP, gave_up=True)
+    return Action.POWER_CYCLE, replace(
+        state,
+        consecutive_power_cycles=state.consecutive_power_cycles + 1,
+        last_action=Action.POWER_CYCLE,
+        last_action_at=now,
+    )

@@ -1,0 +1,123 @@
+"""The restart-on-offline rules, property-tested: verdicts with reasons, and every guard of the watchdog."""
+
+from __future__ import annotations
+
+from hypothesis import given, strategies as st
+
+from custom_components.mining_fleet.logic.watchdog import (
+    Action,
+    Reason,
+    Verdict,
+    WatchSettings,
+    WatchState,
+    Witnesses,
+    decide,
+    offline_verdict,
+)
+
+SETTINGS = WatchSettings(time_until_offline=600, cooldown=600, max_consecutive_restarts=3)
+NOW = 1_800_000_000.0
+
+
+def test_each_witness_and_its_reason() -> None:
+    """API silent, no shares, worker missing: each is offline only after time_until_offline."""
+    cases = [
+        (Witnesses(NOW, has_api=True, api_unreachable_since=NOW - 601), Reason.API_UNREACHABLE),
+        (Witnesses(NOW, has_worker=True, last_share=NOW - 700), Reason.NO_SHARES),
+        (Witnesses(NOW, has_worker=True, worker_missing_since=NOW - 600), Reason.WORKER_MISSING),
+        (Witnesses(NOW, has_worker=True, not_hashing_since=NOW - 900), Reason.NO_SHARES),
+    ]
+    for witnesses, reason in cases:
+        verdict = offline_verdict(witnesses, SETTINGS)
+        assert (verdict.online, verdict.reason) == (False, reason)
+    assert offline_verdict(Witnesses(NOW, has_worker=True, last_share=NOW - 599), SETTINGS).online
+    assert offline_verdict(Witnesses(NOW, has_api=True, api_unreachable_since=None), SETTINGS).online
+
+
+def test_earliest_silence_names_the_reason() -> None:
+    """With both witnesses silent, the reason is the one that went quiet first."""
+    witnesses = Witnesses(
+        NOW, has_api=True, api_unreachable_since=NOW - 700, has_worker=True, last_share=NOW - 1200
+    )
+    assert offline_verdict(witnesses, SETTINGS) == Verdict(False, Reason.NO_SHARES, NOW - 1200)
+
+
+def test_hung_rig_gets_a_soft_restart_first() -> None:
+    """API answers but no shares: restart the software, then power-cycle if that did not help."""
+    offline = Verdict(False, Reason.NO_SHARES, NOW - 700)
+    action, state = decide(offline, WatchState(), SETTINGS, NOW, api_answers=True)
+    assert action is Action.SOFT_RESTART
+    action, state = decide(offline, state, SETTINGS, NOW + 300, api_answers=True)
+    assert action is Action.NONE  # cooldown
+    action, state = decide(offline, state, SETTINGS, NOW + 600, api_answers=True)
+    assert action is Action.POWER_CYCLE and state.consecutive_power_cycles == 1
+
+
+def test_gives_up_after_the_limit_and_recovers_after_a_healthy_cooldown() -> None:
+    """Three power cycles, then one give-up; back online for a cooldown resets everything."""
+    offline = Verdict(False, Reason.API_UNREACHABLE, NOW - 700)
+    state, actions = WatchState(), []
+    for step in range(6):
+        action, state = decide(offline, state, SETTINGS, NOW + step * 600, api_answers=False)
+        actions.append(action)
+    assert actions == [Action.POWER_CYCLE] * 3 + [Action.GIVE_UP, Action.NONE, Action.NONE]
+    action, state = decide(Verdict(True), state, SETTINGS, NOW + 4000, api_answers=True)
+    assert (action, state) == (Action.NONE, WatchState())
+
+
+verdicts = st.one_of(
+    st.just(Verdict(True)),
+    st.sampled_from(list(Reason)).map(lambda reason: Verdict(False, reason, 0.0)),
+)
+steps = st.lists(st.tuples(st.floats(min_value=1, max_value=1200), verdicts, st.booleans()), max_size=60)
+
+
+@given(steps)
+def test_watchdog_guards_hold_for_any_history(history: list[tuple[float, Verdict, bool]]) -> None:
+    """Never acts in a cooldown or on an online rig, never exceeds the limit, gives up at most once."""
+    state, now = WatchState(), NOW
+    last_action_at: float | None = None
+    cycles_since_reset, gave_up = 0, False
+    for gap, verdict, api_answers in history:
+        now += gap
+        before = state
+        action, state = decide(verdict, state, SETTINGS, now, api_answers=api_answers)
+        if state == WatchState() and before != WatchState():
+            cycles_since_reset, gave_up = 0, False  # a healthy cooldown started everything over
+        if action is Action.NONE:
+            continue
+        assert not verdict.online
+        assert last_action_at is None or now - last_action_at >= SETTINGS.cooldown
+        assert not gave_up
+        if action is Action.POWER_CYCLE:
+            cycles_since_reset += 1
+            assert cycles_since_reset <= SETTINGS.max_consecutive_restarts
+        if action is Action.GIVE_UP:
+            gave_up = True
+        if action is not Action.GIVE_UP:
+            last_action_at = now
+
+
+@given(
+    st.floats(min_value=0, max_value=2000) | st.none(),
+    st.floats(min_value=0, max_value=2000) | st.none(),
+    st.floats(min_value=0, max_value=2000) | st.none(),
+)
+def test_verdict_is_offline_exactly_when_a_witness_is_overdue(
+    api_silent: float | None, shares_silent: float | None, missing: float | None
+) -> None:
+    """Offline iff some witness has been silent for time_until_offline or longer."""
+    witnesses = Witnesses(
+        NOW,
+        has_api=True,
+        api_unreachable_since=None if api_silent is None else NOW - api_silent,
+        has_worker=True,
+        last_share=None if shares_silent is None else NOW - shares_silent,
+        worker_missing_since=None if missing is None else NOW - missing,
+    )
+    pool_silence = missing if missing is not None else shares_silent
+    overdue = [s for s in (api_silent, pool_silence) if s is not None and s >= SETTINGS.time_until_offline]
+    verdict = offline_verdict(witnesses, SETTINGS)
+    assert verdict.online is (not overdue)
+    if not verdict.online:
+        assert verdict.since == NOW - max(overdue)
