@@ -41,6 +41,10 @@ class PoolSimulator(LoopbackServer):
 
     workers: dict[str, SimWorker] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
+    # The credentials the account accepts now (change them to simulate a revoked token).
+    token: str = TOKEN
+    secret: str = SECRET
+    api_key: str = API_KEY
     status_override: int | None = None
     malformed: bool = False
     requests: list[tuple[str, str]] = field(default_factory=list)
@@ -107,7 +111,7 @@ class PoolSimulator(LoopbackServer):
     async def _braiins(self, request: web.Request) -> web.Response:
         """Braiins: token header, workers keyed "<user>.<worker>", rates in hash_rate_unit."""
         token = request.headers.get("SlushPool-Auth-Token") or request.headers.get("Pool-Auth-Token")
-        self._refuse_unless(token == TOKEN)
+        self._refuse_unless(token == self.token)
         workers = {
             f"simuser.{name}": {
                 "state": "ok" if self.rate(worker) > 0 else "off",
@@ -170,7 +174,7 @@ class PoolSimulator(LoopbackServer):
 
     async def _f2pool(self, request: web.Request) -> web.Response:
         """F2Pool: secret header, code/msg errors, status 0 online / 1 offline."""
-        if request.headers.get("F2P-API-SECRET") != SECRET:
+        if request.headers.get("F2P-API-SECRET") != self.secret:
             return web.json_response({"code": 40001, "msg": "invalid secret"})
         body = await request.json()
         if body.get("mining_user_name") != F2POOL_USER:
@@ -187,7 +191,7 @@ class PoolSimulator(LoopbackServer):
 
     async def _viabtc(self, request: web.Request) -> web.Response:
         """ViaBTC: key header, code != 0 on error, "active"/"unactive" (sic), H/s strings."""
-        if request.headers.get("X-API-KEY") != API_KEY:
+        if request.headers.get("X-API-KEY") != self.api_key:
             return web.json_response({"code": 401, "message": "invalid api key", "data": {}})
         workers = [
             {

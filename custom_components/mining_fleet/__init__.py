@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
 from .blueprint_installer import async_install_blueprints
@@ -33,3 +34,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: MiningFleetConfigEntry) 
 async def async_unload_entry(hass: HomeAssistant, entry: MiningFleetConfigEntry) -> bool:
     """Unload the platforms the entry's kind forwarded."""
     return await hass.config_entries.async_unload_platforms(entry, list(kind_of(entry).platforms))
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: MiningFleetConfigEntry, device: DeviceEntry
+) -> bool:
+    """Let the entry's kind decide whether one of its devices may be deleted."""
+    can_remove = kind_of(entry).can_remove_device
+    return can_remove is not None and can_remove(entry, device)

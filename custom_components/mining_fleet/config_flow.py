@@ -11,11 +11,12 @@ from .bitaxe.config_flow import BitaxeFlow
 from .const import CONF_KIND, DOMAIN
 from .fleet.config_flow import FleetFlow
 from .kinds import KINDS
+from .pool.config_flow import PoolFlow
 from .vnish.config_flow import VNishFlow
 
 
 # The bases are each kind's steps, as the registry lists them (a test checks they agree).
-class MiningFleetConfigFlow(BitaxeFlow, VNishFlow, FleetFlow, domain=DOMAIN):
+class MiningFleetConfigFlow(BitaxeFlow, VNishFlow, PoolFlow, FleetFlow, domain=DOMAIN):
     """Add mining hardware to Home Assistant."""
 
     VERSION = 1

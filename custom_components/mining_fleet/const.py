@@ -13,6 +13,7 @@ CONF_KIND: Final = "kind"
 KIND_BITAXE: Final = "bitaxe"
 KIND_VNISH: Final = "vnish"
 KIND_FLEET: Final = "fleet"
+KIND_POOL: Final = "pool"
 # Kinds whose entries are miners: listed in the fleet registry, targets of the mining services.
 MINER_KINDS: Final = frozenset({KIND_BITAXE, KIND_VNISH})
 

@@ -25,6 +25,11 @@ TO_REDACT = {
     "ipv6",
     "serial",
     "serial_number",
+    # Pool accounts: credentials, and the payout address that identifies the owner.
+    "token",
+    "secret",
+    "api_key",
+    "address",
 }
 
 

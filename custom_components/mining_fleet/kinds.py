@@ -10,12 +10,14 @@ from homeassistant.config_entries import ConfigEntry, ConfigFlow
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
+from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import bitaxe, fleet, vnish
+from . import bitaxe, fleet, pool, vnish
 from .bitaxe.config_flow import BitaxeFlow
-from .const import CONF_KIND, DOMAIN, KIND_BITAXE, KIND_FLEET, KIND_VNISH
+from .const import CONF_KIND, DOMAIN, KIND_BITAXE, KIND_FLEET, KIND_POOL, KIND_VNISH
 from .fleet.config_flow import FleetFlow
+from .pool.config_flow import PoolFlow
 from .vnish.config_flow import VNishFlow
 
 type PlatformSetup = Callable[
@@ -35,6 +37,8 @@ class Kind:
     async_get_diagnostics: Callable[[HomeAssistant, ConfigEntry[Any]], Awaitable[dict[str, Any]]]
     # The config-flow steps (async_step_<key>, and <key>_reconfigure / <key>_reauth where they exist).
     flow: type[ConfigFlow]
+    # Whether the user may delete one of the kind's devices (a pool worker gone for good); None: never.
+    can_remove_device: Callable[[ConfigEntry[Any], DeviceEntry], bool] | None = None
 
 
 KINDS: Mapping[str, Kind] = {
@@ -44,6 +48,14 @@ KINDS: Mapping[str, Kind] = {
             KIND_BITAXE, bitaxe.PLATFORMS, bitaxe.async_setup_entry, bitaxe.async_get_diagnostics, BitaxeFlow
         ),
         Kind(KIND_VNISH, vnish.PLATFORMS, vnish.async_setup_entry, vnish.async_get_diagnostics, VNishFlow),
+        Kind(
+            KIND_POOL,
+            pool.PLATFORMS,
+            pool.async_setup_entry,
+            pool.async_get_diagnostics,
+            PoolFlow,
+            pool.can_remove_device,
+        ),
         Kind(KIND_FLEET, fleet.PLATFORMS, fleet.async_setup_entry, fleet.async_get_diagnostics, FleetFlow),
     )
 }

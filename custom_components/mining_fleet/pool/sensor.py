@@ -1,0 +1,80 @@
+"""Pool sensors: the account's totals, and each worker's hashrate and last share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from ..api.pools.models import PoolStatus, PoolWorker
+from ..entity import MiningFleetSensor, MiningFleetSensorDescription, async_add_described
+from ..miner.descriptions import HASHRATE_TH, hashrate_sensor
+from .coordinator import PoolConfigEntry, PoolCoordinator
+from .entity import WorkerEntity, async_add_worker_entities
+
+type Description = MiningFleetSensorDescription[PoolCoordinator]
+
+
+def _count(key: str, read: Callable[[PoolStatus], int]) -> Description:
+    """Describe a count of workers."""
+    return MiningFleetSensorDescription(
+        key=key,
+        translation_key=key,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda coordinator: read(coordinator.data),
+    )
+
+
+ACCOUNT_SENSORS: tuple[Description, ...] = (
+    hashrate_sensor(
+        "total_hashrate", lambda coordinator: coordinator.data.hashrate_ths, unit=HASHRATE_TH, precision=2
+    ),
+    _count("workers_online", lambda status: status.online),
+    _count("workers_total", lambda status: len(status.workers)),
+)
+
+
+class WorkerHashrate(WorkerEntity, SensorEntity):
+    """A worker's hashrate as the pool sees it (unknown while the pool does not list it)."""
+
+    _attr_translation_key = "worker_hashrate"
+    _attr_native_unit_of_measurement = HASHRATE_TH
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_suggested_display_precision = 2
+    key = "hashrate"
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the hashrate."""
+        worker = self.worker
+        return None if worker is None or worker.hashrate_ths is None else round(worker.hashrate_ths, 4)
+
+
+class WorkerLastShare(WorkerEntity, SensorEntity):
+    """When the pool last received a share from the worker."""
+
+    _attr_translation_key = "last_share"
+    _attr_device_class = SensorDeviceClass.TIMESTAMP
+    key = "last_share"
+
+    @property
+    def native_value(self) -> datetime | None:
+        """Return the last share's time."""
+        worker: PoolWorker | None = self.worker
+        return None if worker is None else worker.last_share
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: PoolConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Add the account's totals and, as workers appear, their sensors."""
+    async_add_described(entry, async_add_entities, MiningFleetSensor, lambda _: ACCOUNT_SENSORS)
+
+    @callback
+    def make(coordinator: PoolCoordinator, worker: str) -> list[WorkerEntity]:
+        return [WorkerHashrate(coordinator, worker), WorkerLastShare(coordinator, worker)]
+
+    async_add_worker_entities(entry, async_add_entities, make)
