@@ -1,7 +1,7 @@
 """Run simulated Bitaxes and Antminers and a real Home Assistant 2025.4.4 on 127.0.0.1 with them added.
 
-Every kind appears: the miners are added through the config flow, the fleet overview is confirmed
-from Discovered as a user would.
+Every kind appears: the miners and a pool account are added through the config flow, the fleet
+overview is confirmed from Discovered as a user would.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ import sys
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scripts.hass_runner import ROOT, USERNAME, HassApi, free_port, running_home_assistant
+from simulators import pools
 from simulators.axeos import AxeOSSimulator
+from simulators.pools import PoolSimulator, SimWorker
 from simulators.vnish import VNishSimulator
 
 BITAXES = (("2.9", "ultra"), ("2.12", "supra"), ("2.15", "gamma"), ("2.15", "gamma"))
@@ -46,6 +48,21 @@ async def add_fleet(api: HassApi, bitaxes: list[AxeOSSimulator], antminers: list
         steps = [{"next_step_id": "vnish"}, {"host": antminer.host, "password": VNISH_PASSWORD}]
         entry = await api.add_entry(steps)
         print(f"added {entry['title']} (VNish, serial {antminer.serial}) at {antminer.host}")
+
+
+async def start_pool(bitaxes: list[AxeOSSimulator]) -> PoolSimulator:
+    """Start the simulated pool: the Bitaxes' workers, and a rig known only to the pool (no API)."""
+    workers = {bitaxe.state.hostname: SimWorker(1.0) for bitaxe in bitaxes}
+    pool = PoolSimulator(workers={**workers, "hiveos-rig": SimWorker(95.0)})
+    await pool.start()
+    return pool
+
+
+async def add_pool(api: HassApi, pool: PoolSimulator) -> None:
+    """Add the simulated CKPool account through the config flow."""
+    fields = {"address": pools.ADDRESS, "base_url": f"http://{pool.host}"}
+    entry = await api.add_entry([{"next_step_id": "pool"}, {"pool": "ckpool"}, fields])
+    print(f"added {entry['title']} (simulated CKPool, {len(pool.workers)} workers) at {pool.host}")
 
 
 async def accept_fleet_overview(api: HassApi, limit_seconds: float = 15) -> None:
@@ -128,12 +145,14 @@ async def run(args: argparse.Namespace) -> int:
     port = args.port or free_port()
     password = args.password or secrets.token_urlsafe(9)
     bitaxes, antminers = await start_fleet()
+    pool = await start_pool(bitaxes)
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     try:
         async with running_home_assistant(config_dir, port, password) as api:
             await add_fleet(api, bitaxes, antminers)
+            await add_pool(api, pool)
             await accept_fleet_overview(api)
             print(
                 f"\nHome Assistant: {api.base}\nlogin: {USERNAME} / {password}\nlog: {config_dir / 'hass.out'}"
@@ -143,8 +162,8 @@ async def run(args: argparse.Namespace) -> int:
             print("Ctrl-C stops the miners and Home Assistant.", flush=True)
             await stop.wait()
     finally:
-        for miner in [*bitaxes, *antminers]:
-            await miner.stop()
+        for server in [*bitaxes, *antminers, pool]:
+            await server.stop()
     return 0
 
 
