@@ -62,7 +62,28 @@ def test_gives_up_after_the_limit_and_recovers_after_a_healthy_cooldown() -> Non
         actions.append(action)
     assert actions == [Action.POWER_CYCLE] * 3 + [Action.GIVE_UP, Action.NONE, Action.NONE]
     action, state = decide(Verdict(True), state, SETTINGS, NOW + 4000, api_answers=True)
-    assert (action, state) == (Action.NONE, WatchState())
+    assert action is Action.NONE and state.gave_up  # online, but not yet for a whole cooldown
+    action, state = decide(Verdict(True), state, SETTINGS, NOW + 4600, api_answers=True)
+    assert (action, state) == (Action.NONE, WatchState(healthy_since=NOW + 4000))
+
+
+def test_brief_recoveries_do_not_reset_the_count() -> None:
+    """A rig that boots, hashes for two minutes and hangs again is still given up on after the limit."""
+    offline = Verdict(False, Reason.API_UNREACHABLE, NOW)
+    state, now, cycles, gave_up = WatchState(), NOW, 0, False
+    for _ in range(20):
+        action, state = decide(offline, state, SETTINGS, now, api_answers=False)
+        cycles += action is Action.POWER_CYCLE
+        gave_up |= action is Action.GIVE_UP
+        _, state = decide(Verdict(True), state, SETTINGS, now + 480, api_answers=True)  # back briefly
+        now += 600
+    assert cycles == SETTINGS.max_consecutive_restarts and gave_up
+
+
+def test_dead_api_skips_the_soft_restart() -> None:
+    """With the API unreachable there is nothing to restart softly: power-cycle at once."""
+    action, _ = decide(Verdict(False, Reason.NO_SHARES, NOW), WatchState(), SETTINGS, NOW, api_answers=False)
+    assert action is Action.POWER_CYCLE
 
 
 verdicts = st.one_of(
@@ -74,16 +95,23 @@ steps = st.lists(st.tuples(st.floats(min_value=1, max_value=1200), verdicts, st.
 
 @given(steps)
 def test_watchdog_guards_hold_for_any_history(history: list[tuple[float, Verdict, bool]]) -> None:
-    """Never acts in a cooldown or on an online rig, never exceeds the limit, gives up at most once."""
+    """Never acts in a cooldown or on an online rig, never exceeds the limit, gives up at most once.
+
+    Health is tracked here, independently of the rule: only a whole cooldown online resets the count.
+    """
     state, now = WatchState(), NOW
     last_action_at: float | None = None
     cycles_since_reset, gave_up = 0, False
+    healthy_since: float | None = None
     for gap, verdict, api_answers in history:
         now += gap
-        before = state
+        if verdict.online:
+            healthy_since = now if healthy_since is None else healthy_since
+            if now - healthy_since >= SETTINGS.cooldown:
+                cycles_since_reset, gave_up = 0, False
+        else:
+            healthy_since = None
         action, state = decide(verdict, state, SETTINGS, now, api_answers=api_answers)
-        if state == WatchState() and before != WatchState():
-            cycles_since_reset, gave_up = 0, False  # a healthy cooldown started everything over
         if action is Action.NONE:
             continue
         assert not verdict.online
@@ -115,8 +143,8 @@ def test_verdict_is_offline_exactly_when_a_witness_is_overdue(
         last_share=None if shares_silent is None else NOW - shares_silent,
         worker_missing_since=None if missing is None else NOW - missing,
     )
-    pool_silence = missing if missing is not None else shares_silent
-    overdue = [s for s in (api_silent, pool_silence) if s is not None and s >= SETTINGS.time_until_offline]
+    silences = (api_silent, shares_silent, missing)
+    overdue = [s for s in silences if s is not None and s >= SETTINGS.time_until_offline]
     verdict = offline_verdict(witnesses, SETTINGS)
     assert verdict.online is (not overdue)
     if not verdict.online:

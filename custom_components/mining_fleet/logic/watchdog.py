@@ -70,12 +70,13 @@ def offline_verdict(witnesses: Witnesses, settings: WatchSettings) -> Verdict:
     if witnesses.has_api and witnesses.api_unreachable_since is not None:
         silent.append((witnesses.api_unreachable_since, Reason.API_UNREACHABLE))
     if witnesses.has_worker:
-        if witnesses.worker_missing_since is not None:
-            silent.append((witnesses.worker_missing_since, Reason.WORKER_MISSING))
-        elif witnesses.last_share is not None:
+        # A worker that vanished from the list has been silent since its last share, if that came first.
+        if witnesses.last_share is not None:
             silent.append((witnesses.last_share, Reason.NO_SHARES))
         elif witnesses.not_hashing_since is not None:
             silent.append((witnesses.not_hashing_since, Reason.NO_SHARES))
+        if witnesses.worker_missing_since is not None:
+            silent.append((witnesses.worker_missing_since, Reason.WORKER_MISSING))
     overdue = sorted((since, reason) for since, reason in silent if witnesses.now - since >= limit)
     if not overdue:
         return Verdict(online=True)
@@ -92,6 +93,8 @@ class WatchState:
     last_action_at: float | None = None
     soft_restart_tried: bool = False
     gave_up: bool = False
+    # Since when the rig has been online without a break (None while offline or never seen healthy).
+    healthy_since: float | None = None
 
     def in_cooldown(self, now: float, settings: WatchSettings) -> bool:
         """Return True while the last action's cooldown runs."""
@@ -105,13 +108,17 @@ def decide(
 
     A hung rig whose API still answers gets one software restart first; a dead one (or one the
     soft restart did not help) is power-cycled, at most max_consecutive_restarts times in a row,
-    then the watchdog gives up once. One healthy cooldown resets everything.
+    then the watchdog gives up once. Only a whole cooldown of uninterrupted health resets that:
+    a rig that boots, hashes for two minutes and hangs again is still counted.
     """
+    if verdict.online:
+        healthy_since = state.healthy_since if state.healthy_since is not None else now
+        if now - healthy_since >= settings.cooldown:
+            return Action.NONE, WatchState(healthy_since=healthy_since)  # a whole healthy cooldown
+        return Action.NONE, replace(state, healthy_since=healthy_since)
+    state = replace(state, healthy_since=None)
     if state.in_cooldown(now, settings):
         return Action.NONE, state
-    if verdict.online:
-        healthy = state.last_action_at is None or now - state.last_action_at >= settings.cooldown
-        return Action.NONE, (WatchState() if healthy else state)
     if state.gave_up:
         return Action.NONE, state
     if api_answers and verdict.reason is not Reason.API_UNREACHABLE and not state.soft_restart_tried:
