@@ -101,6 +101,14 @@ class WatchState:
         return self.last_action_at is not None and now - self.last_action_at < settings.cooldown
 
 
+def _while_online(state: WatchState, settings: WatchSettings, now: float) -> WatchState:
+    """Count healthy time; after a whole cooldown of it, start over."""
+    healthy_since = state.healthy_since if state.healthy_since is not None else now
+    if now - healthy_since >= settings.cooldown:
+        return WatchState(healthy_since=healthy_since)
+    return replace(state, healthy_since=healthy_since)
+
+
 def decide(
     verdict: Verdict, state: WatchState, settings: WatchSettings, now: float, *, api_answers: bool
 ) -> tuple[Action, WatchState]:
@@ -112,10 +120,7 @@ def decide(
     a rig that boots, hashes for two minutes and hangs again is still counted.
     """
     if verdict.online:
-        healthy_since = state.healthy_since if state.healthy_since is not None else now
-        if now - healthy_since >= settings.cooldown:
-            return Action.NONE, WatchState(healthy_since=healthy_since)  # a whole healthy cooldown
-        return Action.NONE, replace(state, healthy_since=healthy_since)
+        return Action.NONE, _while_online(state, settings, now)
     state = replace(state, healthy_since=None)
     if state.in_cooldown(now, settings):
         return Action.NONE, state
