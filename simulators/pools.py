@@ -45,6 +45,9 @@ class PoolSimulator(LoopbackServer):
     token: str = TOKEN
     secret: str = SECRET
     api_key: str = API_KEY
+    # Addresses the address-keyed pools know (each shows the same workers).
+    addresses: set[str] = field(default_factory=lambda: {ADDRESS})
+    username: str = F2POOL_USER
     status_override: int | None = None
     malformed: bool = False
     requests: list[tuple[str, str]] = field(default_factory=list)
@@ -113,7 +116,7 @@ class PoolSimulator(LoopbackServer):
         token = request.headers.get("SlushPool-Auth-Token") or request.headers.get("Pool-Auth-Token")
         self._refuse_unless(token == self.token)
         workers = {
-            f"simuser.{name}": {
+            f"{self.username}.{name}": {
                 "state": "ok" if self.rate(worker) > 0 else "off",
                 "last_share": int(self.last_share(worker)),
                 "hash_rate_unit": "Gh/s",
@@ -123,15 +126,15 @@ class PoolSimulator(LoopbackServer):
             }
             for name, worker in self.listed().items()
         }
-        return web.json_response({"username": "simuser", "btc": {"workers": workers}})
+        return web.json_response({"username": self.username, "btc": {"workers": workers}})
 
     async def _ckpool(self, request: web.Request) -> web.Response:
         """CKPool: 404 for an unknown address, SI-suffixed rate strings."""
-        self._refuse_unless(request.match_info["address"] == ADDRESS, 404)
+        self._refuse_unless(request.match_info["address"] in self.addresses, 404)
         workers = [
             {
-                "workername": f"{ADDRESS}.{name}",
-                "hashrate1m": _si(self.rate(worker)),
+                "workername": f"{request.match_info['address']}.{name}",
+                "hashrate1m": _si(self.rate(worker) * 1.5),  # a noisier window than the 5-minute one
                 "hashrate5m": _si(self.rate(worker)),
                 "hashrate1hr": _si(worker.hashrate_ths),
                 "lastshare": int(self.last_share(worker)),
@@ -143,7 +146,7 @@ class PoolSimulator(LoopbackServer):
 
     async def _public_pool(self, request: web.Request) -> web.Response:
         """public-pool: one entry per session (two for every worker), ISO lastSeen, H/s."""
-        self._refuse_unless(request.match_info["address"] == ADDRESS, 404)
+        self._refuse_unless(request.match_info["address"] in self.addresses, 404)
         sessions = []
         for name, worker in self.listed().items():
             seen = datetime.fromtimestamp(self.last_share(worker), UTC).isoformat().replace("+00:00", "Z")
@@ -160,7 +163,7 @@ class PoolSimulator(LoopbackServer):
 
     async def _ocean(self, request: web.Request) -> web.Response:
         """OCEAN: one-item lists of decimal strings in H/s; no share time per worker."""
-        self._refuse_unless(request.match_info["address"] == ADDRESS, 404)
+        self._refuse_unless(request.match_info["address"] in self.addresses, 404)
         workers = {
             name: [
                 {
@@ -208,7 +211,7 @@ class PoolSimulator(LoopbackServer):
 
     async def _flexpool(self, request: web.Request) -> web.Response:
         """Flexpool (legacy): error/result envelope, isOnline, lastSeen unix s."""
-        if request.query.get("address") != ADDRESS:
+        if request.query.get("address") not in self.addresses:
             return web.json_response({"error": "invalid address", "result": None})
         workers = [
             {

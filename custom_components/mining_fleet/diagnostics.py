@@ -30,6 +30,7 @@ TO_REDACT = {
     "secret",
     "api_key",
     "address",
+    "unique_id",  # a MAC address, or a pool account's address or user
 }
 
 

@@ -146,3 +146,13 @@ def test_every_pool_names_its_rate_limit() -> None:
     intervals = {cls.__name__: cls.MIN_INTERVAL for cls in PoolClient.__subclasses__()}
     assert intervals["BraiinsClient"] == 5.0
     assert len(intervals) == 7 and all(value >= 5.0 for value in intervals.values())
+
+
+def test_worker_names_keep_their_dots() -> None:
+    """Only the account prefix is cut (Braiins, CKPool); dots inside a worker's own name stay."""
+    ckpool = CKPoolClient.parse(
+        {"worker": [{"workername": "bc1qx.rack1.s19"}, {"workername": "bc1qx.rack2.s19"}]}
+    )
+    assert [worker.name for worker in ckpool.workers] == ["rack1.s19", "rack2.s19"]
+    public = PublicPoolClient.parse({"workers": [{"name": "rig.1"}, {"name": "rig.2"}]})
+    assert [worker.name for worker in public.workers] == ["rig.1", "rig.2"]

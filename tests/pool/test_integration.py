@@ -110,7 +110,7 @@ async def test_form_errors_and_duplicates(hass: HomeAssistant, simulator: PoolSi
     url = f"http://{simulator.host}"
     flow_id = await _account_form(hass, "braiins")
     result = await hass.config_entries.flow.async_configure(flow_id, {"token": "typo", "base_url": url})
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {"base": "pool_invalid_auth"}
     assert _suggested(result) == {"base_url": url}
     flow_id = await _account_form(hass, "ckpool")
     result = await hass.config_entries.flow.async_configure(flow_id, {"address": "bc1qnope", "base_url": url})
@@ -125,12 +125,12 @@ async def test_form_errors_and_duplicates(hass: HomeAssistant, simulator: PoolSi
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"address": pools.ADDRESS, "base_url": url}
     )
-    assert result["errors"] == {"base": "unknown"}
+    assert result["errors"] == {"base": "pool_unknown"}
     simulator.malformed = False
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"address": pools.ADDRESS, "base_url": "http://127.0.0.1:9"}
     )
-    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["errors"] == {"base": "pool_cannot_connect"}
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"address": pools.ADDRESS, "base_url": url}
     )
@@ -209,7 +209,7 @@ async def test_revoked_token_asks_for_a_new_one(
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
     result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {"token": "still-wrong"})
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {"base": "pool_invalid_auth"}
     result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {"token": "rotated"})
     assert result["reason"] == "reauth_successful"
     assert entry.data["token"] == "rotated"
@@ -223,6 +223,7 @@ async def test_reconfigure_keeps_the_account(hass: HomeAssistant, simulator: Poo
     """A new base URL for the same address is saved; another address is refused; errors show on the form."""
     entry = _entry("public_pool", simulator)
     entry.add_to_hass(hass)
+    simulator.addresses.add("bc1qsomeoneelse")
     result = await entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"address": "bc1qsomeoneelse", "base_url": f"http://{simulator.host}"}
@@ -232,7 +233,7 @@ async def test_reconfigure_keeps_the_account(hass: HomeAssistant, simulator: Poo
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"address": pools.ADDRESS, "base_url": "http://127.0.0.1:9"}
     )
-    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["errors"] == {"base": "pool_cannot_connect"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"address": pools.ADDRESS, "base_url": f"http://{simulator.host}/"}
     )
@@ -251,3 +252,98 @@ async def test_unknown_account_later_is_a_retry_not_reauth(
     assert hass.states.get("binary_sensor.rig1_online").state == "unavailable"
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert "does not know" in str(entry.runtime_data.last_exception)
+
+
+async def test_deleted_worker_comes_back_when_listed_again(
+    hass: HomeAssistant,
+    simulator: PoolSimulator,
+    freezer: FrozenDateTimeFactory,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    """A worker deleted while gone gets its device and entities again when the pool lists it again."""
+    assert await async_setup_component(hass, "config", {})
+    entry = _entry("ckpool", simulator)
+    await set_up_entry(hass, entry)
+    simulator.workers["rig2"].missing = True
+    await _poll(hass, freezer)
+    rig2 = next(
+        d for d in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id) if d.name == "rig2"
+    )
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": entry.entry_id,
+            "device_id": rig2.id,
+        }
+    )
+    assert (await client.receive_json())["success"]
+    await hass.async_block_till_done()
+    assert hass.states.get("binary_sensor.rig2_online") is None
+    simulator.recover("rig2")
+    await _poll(hass, freezer)
+    assert hass.states.get("binary_sensor.rig2_online").state == "on"
+
+
+async def test_refusal_without_credentials_is_not_a_password_prompt(
+    hass: HomeAssistant, simulator: PoolSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A 403 for an address-only account (a proxy in the way) is explained, with no empty reauth form."""
+    entry = _entry("ocean", simulator)
+    await set_up_entry(hass, entry)
+    simulator.status_override = 403
+    await _poll(hass, freezer)
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert "no credentials to re-enter" in str(entry.runtime_data.last_exception)
+
+
+async def test_braiins_token_of_another_account_is_refused(
+    hass: HomeAssistant, simulator: PoolSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """Braiins names the account: a working token of a different account does not re-authenticate this one."""
+    flow_id = await _account_form(hass, "braiins")
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"token": pools.TOKEN, "base_url": f"http://{simulator.host}"}
+    )
+    entry = hass.config_entries.async_get_entry(result["result"].entry_id)
+    assert entry is not None and entry.unique_id == f"braiins:{pools.F2POOL_USER}"
+    await hass.async_block_till_done()
+    simulator.token, simulator.username = "other-token", "someone-else"
+    await _poll(hass, freezer)
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {"token": "other-token"})
+    assert result["reason"] == "wrong_account"
+
+
+async def test_key_only_account_takes_a_new_key(
+    hass: HomeAssistant, simulator: PoolSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """ViaBTC names no account: a new working key is accepted and becomes the entry's id (hashed)."""
+    entry = _entry("viabtc", simulator)
+    await set_up_entry(hass, entry)
+    simulator.api_key = "new-key"
+    await _poll(hass, freezer)
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {"api_key": "new-key"})
+    assert result["reason"] == "reauth_successful"
+    assert entry.unique_id == POOL_TYPES["viabtc"].account_id({"api_key": "new-key"})
+    assert "new-key" not in str(entry.unique_id)
+    await hass.async_block_till_done()
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"api_key": "new-key", "base_url": f"http://{simulator.host}"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize("pool", ["ckpool", "f2pool"])
+async def test_diagnostics_hide_addresses_and_secrets(
+    hass: HomeAssistant, simulator: PoolSimulator, pool: str
+) -> None:
+    """Neither the payout address, the user nor the secret appears in diagnostics."""
+    entry = _entry(pool, simulator)
+    await set_up_entry(hass, entry)
+    text = str(await async_get_config_entry_diagnostics(hass, entry))
+    assert pools.ADDRESS not in text and pools.SECRET not in text
+    assert "rig1" in text

@@ -30,6 +30,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: PoolConfigEntry) -> None
     ]
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    # The account's device first: the workers' devices name it as theirs.
+    dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **coordinator.device_info)
 
 
 def can_remove_device(entry: PoolConfigEntry, device: dr.DeviceEntry) -> bool:
@@ -39,8 +41,7 @@ def can_remove_device(entry: PoolConfigEntry, device: dr.DeviceEntry) -> bool:
         if domain == DOMAIN and identifier.startswith(f"{entry.unique_id}/"):
             worker = identifier.removeprefix(f"{entry.unique_id}/")
             if coordinator.data.worker(worker) is None:
-                if worker in coordinator.known_workers:
-                    coordinator.known_workers.remove(worker)
+                coordinator.forget_worker(worker)
                 return True
     return False
 

@@ -54,17 +54,22 @@ class PoolFlow(ConfigFlow):
 
     _pool: PoolType | None = None
 
-    async def _probe_pool(self, pool: PoolType, data: Mapping[str, Any]) -> dict[str, str]:
-        """Ask the pool for the account's workers; return the form errors (none when it answered)."""
+    async def _probe_pool(self, pool: PoolType, data: Mapping[str, Any]) -> tuple[str | None, dict[str, str]]:
+        """Ask the pool for the account's workers; return the account's id, or the form errors."""
         try:
-            await pool.build_client(async_get_clientsession(self.hass), data).status()
+            status = await pool.build_client(async_get_clientsession(self.hass), data).status()
         except ApiUnknownAccountError:
-            return {"base": "unknown_account"}
+            return None, {"base": "unknown_account"}
         except ApiRateLimitedError:
-            return {"base": "rate_limited"}
+            return None, {"base": "rate_limited"}
         except ApiError as err:
-            return form_error(err, pool.name)
-        return {}
+            return None, {"base": f"pool_{form_error(err, pool.name)['base']}"}
+        return pool.account_id(data, status), {}
+
+    def _same_account(self, entry_id: str | None, account_id: str) -> bool:
+        """Return whether new settings are for the entry's account (unknowable when only a key says)."""
+        both_named = PoolType.names_account(entry_id) and PoolType.names_account(account_id)
+        return entry_id == account_id or not both_named
 
     async def async_step_pool(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose the pool."""
@@ -76,11 +81,13 @@ class PoolFlow(ConfigFlow):
     async def async_step_pool_account(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Enter the account, checked against the pool before the entry is created."""
         assert self._pool is not None
-        pool, errors = self._pool, {}
+        pool = self._pool
+        errors: dict[str, str] = {}
         if user_input is not None:
             data = {CONF_KIND: KIND_POOL, CONF_POOL: pool.key, **user_input}
-            if not (errors := await self._probe_pool(pool, data)):
-                await self.async_set_unique_id(pool.account_id(data))
+            account_id, errors = await self._probe_pool(pool, data)
+            if account_id is not None:
+                await self.async_set_unique_id(account_id)
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(title=_title(pool, data), data=data)
         return self.async_show_form(
@@ -93,11 +100,16 @@ class PoolFlow(ConfigFlow):
     async def async_step_pool_reauth(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the pool credentials again when the pool stops accepting them."""
         entry = self._get_reauth_entry()
-        pool, errors = POOL_TYPES[entry.data[CONF_POOL]], {}
+        pool = POOL_TYPES[entry.data[CONF_POOL]]
+        errors: dict[str, str] = {}
         if user_input is not None:
-            data = {**entry.data, **user_input}
-            if not (errors := await self._probe_pool(pool, data)):
-                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+            account_id, errors = await self._probe_pool(pool, {**entry.data, **user_input})
+            if account_id is not None:
+                if not self._same_account(entry.unique_id, account_id):
+                    return self.async_abort(reason="wrong_account")
+                return self.async_update_reload_and_abort(
+                    entry, unique_id=account_id, data_updates=user_input
+                )
         return self.async_show_form(
             step_id="pool_reauth",
             data_schema=_schema(pool, secrets_only=True),
@@ -108,13 +120,15 @@ class PoolFlow(ConfigFlow):
     async def async_step_pool_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Change the account's fields or base URL; another account is refused."""
         entry = self._get_reconfigure_entry()
-        pool, errors = POOL_TYPES[entry.data[CONF_POOL]], {}
+        pool = POOL_TYPES[entry.data[CONF_POOL]]
+        errors: dict[str, str] = {}
         if user_input is not None:
             data = {CONF_KIND: KIND_POOL, CONF_POOL: pool.key, **user_input}
-            if pool.account_id(data) != entry.unique_id:
-                return self.async_abort(reason="wrong_account")
-            if not (errors := await self._probe_pool(pool, data)):
-                return self.async_update_reload_and_abort(entry, data=data)
+            account_id, errors = await self._probe_pool(pool, data)
+            if account_id is not None:
+                if not self._same_account(entry.unique_id, account_id):
+                    return self.async_abort(reason="wrong_account")
+                return self.async_update_reload_and_abort(entry, unique_id=account_id, data=data)
         return self.async_show_form(
             step_id="pool_reconfigure",
             data_schema=self.add_suggested_values_to_schema(

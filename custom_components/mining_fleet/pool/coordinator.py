@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from homeassistant.config_entries import ConfigEntry
@@ -41,6 +42,7 @@ class PoolCoordinator(MiningFleetCoordinator[PoolStatus]):
         )
         # Every worker seen since set-up: one that vanishes reads "not seen", it does not disappear.
         self.known_workers: list[str] = []
+        self._forget_listeners: list[Callable[[str], None]] = []
 
     async def _async_update_data(self) -> PoolStatus:
         """Read the workers; refused credentials ask the user for new ones."""
@@ -53,6 +55,12 @@ class PoolCoordinator(MiningFleetCoordinator[PoolStatus]):
                 translation_placeholders={"name": self.config_entry.title},
             ) from err
         except ApiInvalidCredentialsError as err:
+            if not self.pool.secrets:  # nothing to re-enter: a proxy in the way, or the pool's own trouble
+                raise UpdateFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="pool_refused",
+                    translation_placeholders={"name": self.config_entry.title, "error": str(err)},
+                ) from err
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
                 translation_key="pool_invalid_auth",
@@ -66,6 +74,18 @@ class PoolCoordinator(MiningFleetCoordinator[PoolStatus]):
             ) from err
         self.known_workers += [w.name for w in status.workers if w.name not in self.known_workers]
         return status
+
+    def forget_worker(self, worker: str) -> None:
+        """Drop a worker whose device the user deleted; if the pool lists it again, it comes back."""
+        if worker in self.known_workers:
+            self.known_workers.remove(worker)
+        for listener in self._forget_listeners:
+            listener(worker)
+
+    def on_forget_worker(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call listener with each forgotten worker; return the function that stops it."""
+        self._forget_listeners.append(listener)
+        return lambda: self._forget_listeners.remove(listener)
 
     @property
     def device_info(self) -> DeviceInfo:

@@ -50,3 +50,4 @@ def async_add_worker_entities(
 
     add_new()
     entry.async_on_unload(coordinator.async_add_listener(add_new))
+    entry.async_on_unload(coordinator.on_forget_worker(added.discard))

@@ -75,6 +75,9 @@ async def async_setup_entry(
 
     @callback
     def make(coordinator: PoolCoordinator, worker: str) -> list[WorkerEntity]:
-        return [WorkerHashrate(coordinator, worker), WorkerLastShare(coordinator, worker)]
+        entities: list[WorkerEntity] = [WorkerHashrate(coordinator, worker)]
+        if coordinator.pool.share_times:
+            entities.append(WorkerLastShare(coordinator, worker))
+        return entities
 
     async_add_worker_entities(entry, async_add_entities, make)

@@ -7,7 +7,7 @@ from typing import Any
 from ..errors import ApiResponseError
 from ..parse import mapping, text
 from .base import PoolClient
-from .models import PoolStatus, PoolWorker, hashrate_in_unit, unix_time, worker_name
+from .models import PoolStatus, PoolWorker, hashrate_in_unit, unix_time, worker_after_account
 
 # Braiins' states: ok / low (hashing below normal) / off / dis (disabled).
 _ONLINE_STATES = frozenset({"ok", "low"})
@@ -41,7 +41,7 @@ class BraiinsClient(PoolClient):
         found = []
         for full_name, raw in workers["workers"].items():
             entry = mapping(raw)
-            if (name := worker_name(full_name)) is None:
+            if (name := worker_after_account(full_name)) is None:
                 continue
             state = text(entry, "state")
             found.append(
@@ -52,4 +52,4 @@ class BraiinsClient(PoolClient):
                     online=None if state is None else state in _ONLINE_STATES,
                 )
             )
-        return PoolStatus(tuple(found))
+        return PoolStatus(tuple(found), account=text(mapping(data), "username"))

@@ -7,7 +7,7 @@ from typing import Any
 from ..errors import ApiResponseError
 from ..parse import items, mapping
 from .base import PoolClient
-from .models import PoolStatus, PoolWorker, hashrate_si_text, unix_time, worker_name
+from .models import PoolStatus, PoolWorker, hashrate_si_text, unix_time, worker_after_account
 
 
 class CKPoolClient(PoolClient):
@@ -33,7 +33,7 @@ class CKPoolClient(PoolClient):
         found = []
         for raw in items(mapping(data).get("worker")):
             entry = mapping(raw)
-            if (name := worker_name(entry.get("workername"))) is None:
+            if (name := worker_after_account(entry.get("workername"))) is None:
                 continue
             hashrate = hashrate_si_text(entry.get("hashrate5m"))
             found.append(

@@ -34,6 +34,8 @@ class PoolStatus:
     """An account's workers at one poll; a worker not listed is "not seen"."""
 
     workers: tuple[PoolWorker, ...]
+    # The account's name where the pool reports it (Braiins), to tell accounts apart.
+    account: str | None = None
 
     @property
     def hashrate_ths(self) -> float:
@@ -108,8 +110,12 @@ def merge_sessions(workers: Iterable[PoolWorker]) -> tuple[PoolWorker, ...]:
     return tuple(merged.values())
 
 
-def worker_name(full: Any) -> str | None:
-    """Return the worker part of "<account>.<worker>" (the whole name when there is no dot)."""
-    if not isinstance(full, str) or not full.strip():
-        return None
-    return full.strip().rsplit(".", 1)[-1] if "." in full else full.strip()
+def worker_name(name: Any) -> str | None:
+    """Return a worker's name as the pool lists it, or None when it has none."""
+    return name.strip() if isinstance(name, str) and name.strip() else None
+
+
+def worker_after_account(full: Any) -> str | None:
+    """Return the worker part of "<account>.<worker>" (pools that prefix the account); dots after it stay."""
+    name = worker_name(full)
+    return name.split(".", 1)[1] or None if name and "." in name else name
