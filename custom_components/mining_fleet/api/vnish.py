@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import aiohttp
 
 from .errors import ApiAuthError, ApiBadRequestError, ApiInvalidCredentialsError, ApiResponseError
 from .http import DeviceHttp, bounded
-from .parse import mapping
+from .parse import mapping, text
 from .vnish_models import (
     VNishInfo,
     VNishPreset,
@@ -57,10 +56,10 @@ class VNishClient:
     @bounded
     async def unlock(self) -> None:
         """Exchange the web password for a bearer token."""
-        status, text = await self._send("POST", "unlock", {"pw": self._password}, None, idempotent=True)
+        status, reply = await self._send("POST", "unlock", {"pw": self._password}, None, idempotent=True)
         if status == 403:
             raise ApiInvalidCredentialsError(f"{self.host} rejected the password")
-        token = mapping(self._http.decode_json(text, "unlock")).get("token") if status == 200 else None
+        token = mapping(self._http.decode_json(reply, "unlock")).get("token") if status == 200 else None
         if not isinstance(token, str) or not token:
             raise ApiResponseError(f"{self.host} gave no token (HTTP {status})")
         self._token = token
@@ -75,20 +74,30 @@ class VNishClient:
         safe = method == "GET" if idempotent is None else idempotent
         if self._token is None:
             await self.unlock()
-        status, text = await self._send(method, path, body, self._token, idempotent=safe)
+        status, reply = await self._send(method, path, body, self._token, idempotent=safe)
         if status == 401:
             # A 401 means the firmware refused the token before acting, so the retry is safe.
             await self.unlock()
-            status, text = await self._send(method, path, body, self._token, idempotent=safe)
+            status, reply = await self._send(method, path, body, self._token, idempotent=safe)
         if status == 401:
             raise ApiAuthError(f"{self.host} refused a fresh token on {path}")
         if status == 403:
             raise ApiInvalidCredentialsError(f"{self.host} refused {path} (HTTP 403)")
         if status == 400:
-            raise ApiBadRequestError(f"{self.host} rejected {path}: {_error_text(text)}")
+            raise ApiBadRequestError(f"{self.host} rejected {path}: {self._error_text(reply, path)}")
         if status >= 300:
-            raise ApiResponseError(f"{self.host} answered HTTP {status} on {path}: {_error_text(text)}")
-        return self._http.decode_json(text, path) if text.strip() else None
+            raise ApiResponseError(
+                f"{self.host} answered HTTP {status} on {path}: {self._error_text(reply, path)}"
+            )
+        return self._http.decode_json(reply, path) if reply.strip() else None
+
+    def _error_text(self, body: str, path: str) -> str:
+        """Return the firmware's {"err": ...} message, or the start of the body."""
+        try:
+            message = text(mapping(self._http.decode_json(body, path)), "err")
+        except ApiResponseError:
+            message = None
+        return message or body[:200]
 
     @bounded
     async def info(self) -> VNishInfo:
@@ -148,14 +157,3 @@ class VNishClient:
         stored = parse_settings_preset(await self._request("GET", "settings"))
         if stored != name:
             raise ApiResponseError(f"{self.host} kept preset {stored!r} instead of {name!r}")
-
-
-def _error_text(text: str) -> str:
-    """Return the firmware's {"err": ...} message, or the start of the body."""
-    try:
-        body = json.loads(text)
-    except (ValueError, RecursionError):
-        return text[:200]
-    if isinstance(body, dict) and isinstance(body.get("err"), str):
-        return str(body["err"])
-    return text[:200]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import UnitOfEnergy
 from homeassistant.core import HomeAssistant
@@ -16,21 +14,10 @@ from ..entity import (
     MiningFleetSensorDescription,
     async_add_described,
 )
-from ..logic.fleet import FleetTotals
-from ..miner.descriptions import HASHRATE_TH, efficiency_sensor, hashrate_sensor, power_sensor
+from ..miner.descriptions import HASHRATE_TH, count_sensor, efficiency_sensor, hashrate_sensor, power_sensor
 from .coordinator import FleetConfigEntry, FleetCoordinator
 
 type Description = MiningFleetSensorDescription[FleetCoordinator]
-
-
-def _count(key: str, read: Callable[[FleetTotals], int]) -> Description:
-    """Describe a count of miners."""
-    return MiningFleetSensorDescription(
-        key=key,
-        translation_key=key,
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda coordinator: read(coordinator.data),
-    )
 
 
 FLEET_SENSORS: tuple[Description, ...] = (
@@ -39,9 +26,9 @@ FLEET_SENSORS: tuple[Description, ...] = (
     ),
     power_sensor(lambda coordinator: coordinator.data.power_w, precision=0),
     efficiency_sensor(lambda coordinator: coordinator.data.efficiency_j_per_th),
-    _count("miners_online", lambda totals: totals.online),
-    _count("miners_total", lambda totals: totals.miners),
-    _count("miners_mining", lambda totals: totals.mining),
+    count_sensor("miners_online", lambda coordinator: coordinator.data.online),
+    count_sensor("miners_total", lambda coordinator: coordinator.data.miners),
+    count_sensor("miners_mining", lambda coordinator: coordinator.data.mining),
 )
 
 # Integrated from the total power, so a miner leaving the fleet lowers the rate, never the total

@@ -47,6 +47,11 @@ def action_error(err: ApiError, name: str) -> HomeAssistantError:
     )
 
 
+def identities(mac_address: str | None, serial: str | None) -> set[str]:
+    """Return every id an entry for a device may have: its MAC address and its serial number."""
+    return {identity for identity in (format_mac(mac_address) if mac_address else None, serial) if identity}
+
+
 class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
     """Poll one miner; subclasses know its protocol, every command goes through async_write."""
 
@@ -87,7 +92,7 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
         The entry's unique id is the miner's MAC address (or, without one, its serial number);
         a reply naming another device, or no device at all, is not this miner's.
         """
-        seen = {format_mac(mac_address) if mac_address else None, serial} - {None}
+        seen = identities(mac_address, serial)
         if not seen:
             return "no_identity"
         return None if self.config_entry.unique_id in seen else "wrong_device"

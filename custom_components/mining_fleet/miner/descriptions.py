@@ -152,6 +152,13 @@ def efficiency_sensor[C](read: Reader[C]) -> MiningFleetSensorDescription[C]:
     )
 
 
+def count_sensor[C](key: str, read: Callable[[C], int]) -> MiningFleetSensorDescription[C]:
+    """Describe a count (miners, workers)."""
+    return MiningFleetSensorDescription(
+        key=key, translation_key=key, state_class=SensorStateClass.MEASUREMENT, value_fn=read
+    )
+
+
 def fan_duty_sensor[C](read: Reader[C]) -> MiningFleetSensorDescription[C]:
     """Describe the fan duty sensor (%)."""
     return MiningFleetSensorDescription(

@@ -144,6 +144,3 @@ def _title(pool: PoolType, data: Mapping[str, Any]) -> str:
     account = str(data.get("address") or data.get("user") or "")
     short = f"{account[:6]}…{account[-4:]}" if len(account) > 14 else account
     return f"{pool.name} {short}".strip()
-
-
-__all__ = ["PoolFlow", "_title"]

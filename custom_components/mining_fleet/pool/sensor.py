@@ -2,38 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..api.pools.models import PoolStatus, PoolWorker
+from ..api.pools.models import PoolWorker
 from ..entity import MiningFleetSensor, MiningFleetSensorDescription, async_add_described
-from ..miner.descriptions import HASHRATE_TH, hashrate_sensor
+from ..miner.descriptions import HASHRATE_TH, count_sensor, hashrate_sensor
 from .coordinator import PoolConfigEntry, PoolCoordinator
 from .entity import WorkerEntity, async_add_worker_entities
 
 type Description = MiningFleetSensorDescription[PoolCoordinator]
 
 
-def _count(key: str, read: Callable[[PoolStatus], int]) -> Description:
-    """Describe a count of workers."""
-    return MiningFleetSensorDescription(
-        key=key,
-        translation_key=key,
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda coordinator: read(coordinator.data),
-    )
-
-
 ACCOUNT_SENSORS: tuple[Description, ...] = (
     hashrate_sensor(
         "total_hashrate", lambda coordinator: coordinator.data.hashrate_ths, unit=HASHRATE_TH, precision=2
     ),
-    _count("workers_online", lambda status: status.online),
-    _count("workers_total", lambda status: len(status.workers)),
+    count_sensor("workers_online", lambda coordinator: coordinator.data.online),
+    count_sensor("workers_total", lambda coordinator: len(coordinator.data.workers)),
 )
 
 

@@ -13,6 +13,7 @@ from ..api.errors import ApiError
 from ..api.vnish import VNishClient
 from ..api.vnish_models import VNishInfo
 from ..const import CONF_KIND, KIND_VNISH
+from ..miner.coordinator import identities
 from ..miner.flow import HOST_PASSWORD_SCHEMA, PASSWORD_SCHEMA, form_error, host_only
 
 
@@ -23,8 +24,7 @@ def vnish_unique_id(info: VNishInfo) -> str | None:
 
 def vnish_identities(info: VNishInfo) -> set[str]:
     """Return every id an entry for this miner may have: its MAC address and its serial number."""
-    candidates = (format_mac(info.mac_address) if info.mac_address else None, info.serial)
-    return {identity for identity in candidates if identity}
+    return identities(info.mac_address, info.serial)
 
 
 class VNishFlow(ConfigFlow):

@@ -73,12 +73,9 @@ def hashrate_si_text(value: Any) -> float | None:
 
 def unix_time(value: Any) -> datetime | None:
     """Return a share time given as unix seconds (or an ISO-8601 string), in UTC."""
-    if isinstance(value, str) and not value.strip().lstrip("-").replace(".", "", 1).isdigit():
+    if (seconds := as_number(value)) is None:
         return iso_time(value)
-    seconds = as_number(value)
-    if seconds is None or not _EARLIEST <= seconds <= _LATEST:
-        return None
-    return datetime.fromtimestamp(seconds, UTC)
+    return datetime.fromtimestamp(seconds, UTC) if _EARLIEST <= seconds <= _LATEST else None
 
 
 def iso_time(value: Any) -> datetime | None:
@@ -118,4 +115,6 @@ def worker_name(name: Any) -> str | None:
 def worker_after_account(full: Any) -> str | None:
     """Return the worker part of "<account>.<worker>" (pools that prefix the account); dots after it stay."""
     name = worker_name(full)
-    return name.split(".", 1)[1] or None if name and "." in name else name
+    if name is None or "." not in name:
+        return name
+    return name.split(".", 1)[1] or None
