@@ -171,6 +171,34 @@ async def test_missing_stale_and_new_workers(
     assert hass.states.get("binary_sensor.rig2_online").state == "off"  # still there, still not seen
 
 
+async def _entry_with_rig2_gone(
+    hass: HomeAssistant, simulator: PoolSimulator, freezer: FrozenDateTimeFactory, pool: str
+) -> tuple[MockConfigEntry, dict[str, str]]:
+    """Set up an account, let rig2 vanish from the pool's list; return the entry and its devices by name."""
+    assert await async_setup_component(hass, "config", {})
+    entry = _entry(pool, simulator)
+    await set_up_entry(hass, entry)
+    simulator.workers["rig2"].missing = True
+    await _poll(hass, freezer)
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    return entry, {device.name or "": device.id for device in devices}
+
+
+async def _delete(
+    hass: HomeAssistant, ws: WebSocketGenerator, entry: MockConfigEntry, device_id: str
+) -> bool:
+    """Delete a device from the entry as the device page does; return whether it was allowed."""
+    client = await ws(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": entry.entry_id,
+            "device_id": device_id,
+        }
+    )
+    return bool((await client.receive_json())["success"])
+
+
 async def test_gone_worker_can_be_removed_but_a_listed_one_cannot(
     hass: HomeAssistant,
     simulator: PoolSimulator,
@@ -178,23 +206,11 @@ async def test_gone_worker_can_be_removed_but_a_listed_one_cannot(
     hass_ws_client: WebSocketGenerator,
 ) -> None:
     """Deleting a worker the pool no longer lists works; a listed worker and the account stay."""
-    assert await async_setup_component(hass, "config", {})
-    entry = _entry("ocean", simulator)
-    await set_up_entry(hass, entry)
-    simulator.workers["rig2"].missing = True
-    await _poll(hass, freezer)
-    devices = {d.name: d.id for d in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)}
-    client = await hass_ws_client(hass)
-    outcomes = {}
-    for name in ("rig2", "rig1", entry.title):
-        await client.send_json_auto_id(
-            {
-                "type": "config/device_registry/remove_config_entry",
-                "config_entry_id": entry.entry_id,
-                "device_id": devices[name],
-            }
-        )
-        outcomes[name] = (await client.receive_json())["success"]
+    entry, devices = await _entry_with_rig2_gone(hass, simulator, freezer, "ocean")
+    outcomes = {
+        name: await _delete(hass, hass_ws_client, entry, devices[name])
+        for name in ("rig2", "rig1", entry.title)
+    }
     assert outcomes == {"rig2": True, "rig1": False, entry.title: False}
 
 
@@ -261,23 +277,8 @@ async def test_deleted_worker_comes_back_when_listed_again(
     hass_ws_client: WebSocketGenerator,
 ) -> None:
     """A worker deleted while gone gets its device and entities again when the pool lists it again."""
-    assert await async_setup_component(hass, "config", {})
-    entry = _entry("ckpool", simulator)
-    await set_up_entry(hass, entry)
-    simulator.workers["rig2"].missing = True
-    await _poll(hass, freezer)
-    rig2 = next(
-        d for d in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id) if d.name == "rig2"
-    )
-    client = await hass_ws_client(hass)
-    await client.send_json_auto_id(
-        {
-            "type": "config/device_registry/remove_config_entry",
-            "config_entry_id": entry.entry_id,
-            "device_id": rig2.id,
-        }
-    )
-    assert (await client.receive_json())["success"]
+    entry, devices = await _entry_with_rig2_gone(hass, simulator, freezer, "ckpool")
+    assert await _delete(hass, hass_ws_client, entry, devices["rig2"])
     await hass.async_block_till_done()
     assert hass.states.get("binary_sensor.rig2_online") is None
     simulator.recover("rig2")
