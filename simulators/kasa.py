@@ -4,7 +4,8 @@ The legacy protocol is TCP: each message is a 4-byte big-endian length and a JSO
 XOR-"autokey" encrypted (key starts at 171; each plaintext byte b becomes c = key ^ b; key = c).
 Replies are shaped like real devices' (the fixtures in ../shared/reference/kasa/); switching a
 relay changes the state the next get_sysinfo reports and calls `on_relay`, so a simulated miner
-behind the outlet can lose and regain power.
+behind the outlet can lose and regain power. The same port number answers legacy UDP discovery
+(one datagram, no length prefix), so `Discover.discover(target="127.0.0.1", port=...)` finds it.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class KasaSimulator:
         self.offline = False
         self.commands: list[dict[str, Any]] = []
         self._server: asyncio.Server | None = None
+        self._discovery: asyncio.DatagramTransport | None = None
         self._connections: set[asyncio.StreamWriter] = set()
 
     @property
@@ -96,12 +98,24 @@ class KasaSimulator:
         return bool(next(child["state"] for child in info["children"] if child["id"] == child_id))
 
     async def start(self) -> None:
-        """Listen on 127.0.0.1."""
-        self._server = await asyncio.start_server(self._serve, LOOPBACK, 0)
-        self.port = self._server.sockets[0].getsockname()[1]
+        """Listen on 127.0.0.1: TCP for commands, UDP on the same port number for discovery."""
+        loop = asyncio.get_running_loop()
+        for _ in range(20):  # the free TCP port may be taken for UDP; try another
+            self._server = await asyncio.start_server(self._serve, LOOPBACK, 0)
+            self.port = self._server.sockets[0].getsockname()[1]
+            try:
+                self._discovery, _ = await loop.create_datagram_endpoint(
+                    lambda: _Discovery(self), local_addr=(LOOPBACK, self.port)
+                )
+                return
+            except OSError:
+                self._server.close()
+        raise OSError("no loopback port free for both TCP and UDP")
 
     async def stop(self) -> None:
         """Stop listening and hang up on clients that are still connected."""
+        if self._discovery:
+            self._discovery.close()
         if self._server:
             self._server.close()
             for writer in list(self._connections):
@@ -168,6 +182,27 @@ class KasaSimulator:
         for target in targets:
             if self.on_relay:
                 self.on_relay(target, on)
+
+
+class _Discovery(asyncio.DatagramProtocol):
+    """Answer a legacy discovery datagram with the device's sysinfo."""
+
+    def __init__(self, device: KasaSimulator) -> None:
+        """Answer for one device."""
+        self._device = device
+        self._transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Keep the socket to answer on."""
+        assert isinstance(transport, asyncio.DatagramTransport)
+        self._transport = transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        """Reply to a get_sysinfo query; ignore anything else, as a device would."""
+        with contextlib.suppress(ValueError):
+            request = json.loads(decrypt(data))
+            if self._transport and not self._device.offline and isinstance(request, dict) and "system" in request:
+                self._transport.sendto(encrypt(json.dumps(self._device.answer(request)).encode()), addr)
 
 
 async def _main(args: argparse.Namespace) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from custom_components.mining_fleet.api.errors import ApiConnectionError, ApiResponseError
-from custom_components.mining_fleet.api.outlets import KasaOutlet
+from custom_components.mining_fleet.api.outlets import KasaOutlet, discover_outlets, probe_outlets
 from simulators.axeos import AxeOSSimulator, Fault
 from simulators.kasa import FIXTURES, KasaSimulator, decrypt, encrypt, load_fixture
 
@@ -121,3 +121,40 @@ async def test_outlet_powers_the_miner_behind_it(
     await outlet.set_on(True)
     assert miner.fault is Fault.NONE
     await outlet.close()
+
+
+@needs_fixtures
+async def test_discovery_on_loopback_lists_every_strip_outlet(start_outlet: StartOutlet) -> None:
+    """Discovery (loopback target, never a broadcast) lists a strip's outlets with a storable config."""
+    device = await start_outlet(STRIP)
+    found = await discover_outlets("127.0.0.1", port=device.port, timeout=1)
+    assert len(found) == len(device.children)
+    assert all(choice.child and choice.child.endswith(child["id"]) for choice, child in zip(found, device.children))
+    assert all("password" not in json.dumps(choice.config) for choice in found)
+    outlet = KasaOutlet.from_choice(found[2].host, found[2].child, found[2].config)
+    await outlet.set_on(False)
+    assert not device.is_on(device.children[2]["id"]) and device.is_on(device.children[0]["id"])
+    await outlet.close()
+
+
+@needs_fixtures
+async def test_typed_host_lists_a_plug(start_outlet: StartOutlet) -> None:
+    """A host typed by hand is found through discovery sent to that host."""
+    device = await start_outlet(METERED_PLUG)
+    (choice,) = await probe_outlets("127.0.0.1", port=device.port, timeout=1)
+    assert choice.child is None and "HS110" in choice.label
+
+
+async def test_typed_host_that_does_not_answer(start_outlet: StartOutlet) -> None:
+    """A host where nothing answers is a connection error, after discovery and a direct try."""
+    device = await start_outlet(PLUG)
+    await device.stop()
+    with pytest.raises(ApiConnectionError):
+        await probe_outlets("127.0.0.1", port=device.port, timeout=1)
+
+
+async def test_discovery_that_finds_nothing(start_outlet: StartOutlet) -> None:
+    """Discovery with nothing answering returns an empty list."""
+    device = await start_outlet(PLUG)
+    await device.stop()
+    assert await discover_outlets("127.0.0.1", port=device.port, timeout=1) == []

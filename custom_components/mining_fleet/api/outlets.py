@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from kasa import AuthenticationError, Device, DeviceConfig, KasaException, Module
+from kasa import AuthenticationError, Credentials, Device, DeviceConfig, Discover, KasaException, Module
 
 from .errors import ApiConnectionError, ApiInvalidCredentialsError, ApiResponseError
 
 DEFAULT_TIMEOUT = 5
+_KASA_ERRORS = (KasaException, TimeoutError, OSError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,8 +23,88 @@ class OutletState:
     power_w: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class OutletChoice:
+    """One outlet found on the network: a plug, or one outlet of a strip."""
+
+    host: str
+    child: str | None
+    label: str
+    # python-kasa's DeviceConfig as a dict, with the credentials hash instead of the password.
+    config: dict[str, Any]
+
+
+def _error(host: str, err: Exception) -> ApiConnectionError | ApiInvalidCredentialsError:
+    """Map a python-kasa failure into the exception tree."""
+    if isinstance(err, AuthenticationError):
+        return ApiInvalidCredentialsError(f"{host} refused the TP-Link credentials: {err}")
+    return ApiConnectionError(f"cannot reach the outlet at {host}: {err}")
+
+
+def _choices(device: Device) -> list[OutletChoice]:
+    """Return a device's outlets: the plug itself, or every outlet of a strip."""
+    config = device.config.to_dict_control_credentials(credentials_hash=device.credentials_hash or "")
+    name = f"{device.alias or device.model} ({device.model}, {device.host})"
+    if not device.children:
+        return [OutletChoice(device.host, None, name, config)]
+    return [
+        OutletChoice(device.host, child.device_id, f"{name} › {child.alias or child.device_id}", config)
+        for child in device.children
+    ]
+
+
+async def _outlets_of(devices: Iterable[Device]) -> list[OutletChoice]:
+    """Read each device once and list its outlets; devices that refuse the credentials raise."""
+    choices: list[OutletChoice] = []
+    for device in devices:
+        try:
+            await device.update()
+            choices += _choices(device)
+        except _KASA_ERRORS as err:
+            raise _error(device.host, err) from err
+        finally:
+            await device.disconnect()
+    return choices
+
+
+async def discover_outlets(
+    target: str, *, port: int | None = None, credentials: Credentials | None = None, timeout: int = DEFAULT_TIMEOUT
+) -> list[OutletChoice]:
+    """Ask the network at target (a broadcast address, or one host) for plugs and strips."""
+    try:
+        found = await Discover.discover(
+            target=target, port=port, credentials=credentials, discovery_timeout=timeout
+        )
+    except _KASA_ERRORS as err:
+        raise _error(target, err) from err
+    return await _outlets_of(found.values())
+
+
+async def probe_outlets(
+    host: str, *, port: int | None = None, credentials: Credentials | None = None, timeout: int = DEFAULT_TIMEOUT
+) -> list[OutletChoice]:
+    """Connect to a plug or strip typed by hand and list its outlets.
+
+    Discovery answers tell the protocol (legacy, KLAP, AES); where a network drops the discovery
+    datagram, a direct legacy connection is tried instead.
+    """
+    try:
+        device = await Discover.discover_single(
+            host, port=port, credentials=credentials, discovery_timeout=timeout
+        )
+    except AuthenticationError as err:
+        raise _error(host, err) from err
+    except _KASA_ERRORS:
+        config = DeviceConfig(host=host, port_override=port, credentials=credentials, timeout=timeout)
+        try:
+            device = await Device.connect(config=config)
+        except _KASA_ERRORS as err:
+            raise _error(host, err) from err
+    return await _outlets_of([device])
+
+
 class KasaOutlet:
-    """Switch one outlet: a plug, or a strip's child by id (or alias)."""
+    """Switch one outlet: a plug, or a strip's child by id."""
 
     def __init__(
         self,
@@ -36,24 +120,39 @@ class KasaOutlet:
         self._child = child
         self._config = config or DeviceConfig(host=host, port_override=port, timeout=timeout)
         self._device: Device | None = None
+        # One request at a time per outlet: python-kasa's connection is not shared safely.
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def from_choice(cls, host: str, child: str | None, config: dict[str, Any]) -> KasaOutlet:
+        """Return the outlet a config flow stored."""
+        return cls(host, child=child, config=DeviceConfig.from_dict(config))
 
     async def state(self) -> OutletState:
         """Read the outlet's relay and power."""
-        outlet = await self._outlet(refresh=True)
+        async with self._lock:
+            outlet = await self._outlet(refresh=True)
         energy = outlet.modules.get(Module.Energy)
         power = energy.current_consumption if energy is not None else None
         return OutletState(on=bool(outlet.is_on), power_w=None if power is None else float(power))
 
     async def set_on(self, on: bool) -> None:
         """Switch the outlet on or off."""
-        outlet = await self._outlet(refresh=False)
-        try:
-            await (outlet.turn_on() if on else outlet.turn_off())
-        except (KasaException, TimeoutError, OSError) as err:
-            raise self._error(err) from err
+        async with self._lock:
+            outlet = await self._outlet(refresh=False)
+            try:
+                await (outlet.turn_on() if on else outlet.turn_off())
+            except _KASA_ERRORS as err:
+                await self._forget()
+                raise _error(self.host, err) from err
 
     async def close(self) -> None:
         """Close the connection."""
+        async with self._lock:
+            await self._forget()
+
+    async def _forget(self) -> None:
+        """Drop the connection, so the next request opens a fresh one."""
         if self._device is not None:
             device, self._device = self._device, None
             await device.disconnect()
@@ -65,18 +164,12 @@ class KasaOutlet:
                 self._device = await Device.connect(config=self._config)
             elif refresh:
                 await self._device.update()
-        except (KasaException, TimeoutError, OSError) as err:
-            self._device = None
-            raise self._error(err) from err
+        except _KASA_ERRORS as err:
+            await self._forget()
+            raise _error(self.host, err) from err
         if self._child is None:
             return self._device
         for child in self._device.children:
             if self._child in (child.device_id, child.alias):
                 return child
         raise ApiResponseError(f"{self.host} has no outlet {self._child!r}")
-
-    def _error(self, err: Exception) -> ApiConnectionError | ApiInvalidCredentialsError:
-        """Map a python-kasa failure into the exception tree."""
-        if isinstance(err, AuthenticationError):
-            return ApiInvalidCredentialsError(f"{self.host} refused the TP-Link credentials: {err}")
-        return ApiConnectionError(f"cannot reach the outlet at {self.host}: {err}")
