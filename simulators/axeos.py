@@ -148,6 +148,8 @@ class AxeOSSimulator(LoopbackServer):
         self.requests: list[tuple[str, str, Any]] = []
         # Replace fields of /api/system/info (None removes one): hostile or odd firmware in tests.
         self.overrides: dict[str, Any] = {}
+        # Called on every reboot (an API restart or power coming back), e.g. to let a pool worker recover.
+        self.on_boot: list[Callable[[], None]] = []
         now = clock()
         self.state = MinerState(
             frequency=self.board.default_frequency,
@@ -488,6 +490,8 @@ class AxeOSSimulator(LoopbackServer):
         state.paused = False
         state.power = state.hashrate = 0.0
         state.last_physics = self.offline_until
+        for listener in self.on_boot:
+            listener()
 
     def overheat(self) -> None:
         """Simulate the firmware's overheat lock-out (mining throttled until cleared)."""

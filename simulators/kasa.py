@@ -201,7 +201,12 @@ class _Discovery(asyncio.DatagramProtocol):
         """Reply to a get_sysinfo query; ignore anything else, as a device would."""
         with contextlib.suppress(ValueError):
             request = json.loads(decrypt(data))
-            if self._transport and not self._device.offline and isinstance(request, dict) and "system" in request:
+            if (
+                self._transport
+                and not self._device.offline
+                and isinstance(request, dict)
+                and "system" in request
+            ):
                 self._transport.sendto(encrypt(json.dumps(self._device.answer(request)).encode()), addr)
 
 

@@ -73,7 +73,7 @@ async def test_several_failures_are_reported_together(
     antminer.fault = VNishFault.OFFLINE
     with pytest.raises(HomeAssistantError) as caught:
         await _call(hass, "stop_mining", _device_id(hass, bitaxe_entry), _device_id(hass, antminer_entry))
-    assert caught.value.translation_key == "several_miners_failed"
+    assert caught.value.translation_key == "several_failed"
 
 
 async def test_invalid_targets(hass: HomeAssistant, setup_miner: MinerSetup) -> None:

@@ -5,22 +5,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, ConfigSubentryFlow
+from homeassistant.core import callback
 
 from .bitaxe.config_flow import BitaxeFlow
 from .const import CONF_KIND, DOMAIN
 from .fleet.config_flow import FleetFlow
-from .kinds import KINDS
+from .kinds import KINDS, kind_of
 from .pool.config_flow import PoolFlow
 from .vnish.config_flow import VNishFlow
+from .watchdog.config_flow import WatchdogFlow
 
 
 # The bases are each kind's steps, as the registry lists them (a test checks they agree).
-class MiningFleetConfigFlow(BitaxeFlow, VNishFlow, PoolFlow, FleetFlow, domain=DOMAIN):
+class MiningFleetConfigFlow(BitaxeFlow, VNishFlow, PoolFlow, FleetFlow, WatchdogFlow, domain=DOMAIN):
     """Add mining hardware to Home Assistant."""
 
     VERSION = 1
     MINOR_VERSION = 1
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry[Any]
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Return the subentries the entry's kind holds (watched rigs on the watchdog entry)."""
+        return dict(kind_of(config_entry).subentry_flows)
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask which kind of thing to add."""

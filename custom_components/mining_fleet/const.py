@@ -14,11 +14,16 @@ KIND_BITAXE: Final = "bitaxe"
 KIND_VNISH: Final = "vnish"
 KIND_FLEET: Final = "fleet"
 KIND_POOL: Final = "pool"
+KIND_WATCHDOG: Final = "watchdog"
 # Kinds whose entries are miners: listed in the fleet registry, targets of the mining services.
 MINER_KINDS: Final = frozenset({KIND_BITAXE, KIND_VNISH})
 
 # The fleet overview is a single entry; its unique id keeps a second one (or a re-offer) out.
 FLEET_UNIQUE_ID: Final = "fleet"
+# The rig watchdog is a single entry too; each watched rig is one of its subentries.
+WATCHDOG_UNIQUE_ID: Final = "watchdog"
+SUBENTRY_RIG: Final = "rig"
+EVENT_POWER_CYCLE: Final = "mining_fleet_power_cycle"
 
 # AxeOS answers /api/system/info in a few ms, but the ESP32's web server has only a handful of
 # sockets shared with its own UI; VNish assembles its summary from CGMiner on every call. 15 s

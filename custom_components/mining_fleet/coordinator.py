@@ -19,6 +19,11 @@ class MiningFleetCoordinator[DataT](DataUpdateCoordinator[DataT], ABC):
     config_entry: MiningFleetConfigEntry
 
     @property
+    def unique_id_base(self) -> str:
+        """Return the stable prefix of the unique ids of the coordinator's entities."""
+        return str(self.config_entry.unique_id)
+
+    @property
     @abstractmethod
     def device_info(self) -> DeviceInfo:
         """Return the device registry entry the entry's entities belong to."""

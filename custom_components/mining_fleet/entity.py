@@ -81,10 +81,10 @@ class MiningFleetEntity[C: MiningFleetCoordinator[Any]](CoordinatorEntity[C]):
     _attr_has_entity_name = True
 
     def __init__(self, coordinator: C, description: EntityDescription) -> None:
-        """Attach the entity to its device; the unique id is the entry's stable id plus the key."""
+        """Attach the entity to its device; the unique id is the coordinator's stable id plus the key."""
         super().__init__(coordinator)
         self.entity_description = description
-        self._attr_unique_id = f"{coordinator.config_entry.unique_id}_{description.key}"
+        self._attr_unique_id = f"{coordinator.unique_id_base}_{description.key}"
         self._attr_device_info = coordinator.device_info
 
 

@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlow
+from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigSubentryFlow
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import bitaxe, fleet, pool, vnish
+from . import bitaxe, fleet, pool, vnish, watchdog
 from .bitaxe.config_flow import BitaxeFlow
-from .const import CONF_KIND, DOMAIN, KIND_BITAXE, KIND_FLEET, KIND_POOL, KIND_VNISH
+from .const import (
+    CONF_KIND,
+    DOMAIN,
+    KIND_BITAXE,
+    KIND_FLEET,
+    KIND_POOL,
+    KIND_VNISH,
+    KIND_WATCHDOG,
+    SUBENTRY_RIG,
+)
 from .fleet.config_flow import FleetFlow
 from .pool.config_flow import PoolFlow
 from .vnish.config_flow import VNishFlow
+from .watchdog.config_flow import RigSubentryFlow, WatchdogFlow
 
 type PlatformSetup = Callable[
     [HomeAssistant, ConfigEntry[Any], AddConfigEntryEntitiesCallback], Awaitable[None]
@@ -39,6 +49,8 @@ class Kind:
     flow: type[ConfigFlow]
     # Whether the user may delete one of the kind's devices (a pool worker gone for good); None: never.
     can_remove_device: Callable[[ConfigEntry[Any], DeviceEntry], bool] | None = None
+    # The subentries the kind's entries hold (the watchdog's rigs), by subentry type.
+    subentry_flows: Mapping[str, type[ConfigSubentryFlow]] = field(default_factory=dict)
 
 
 KINDS: Mapping[str, Kind] = {
@@ -57,6 +69,14 @@ KINDS: Mapping[str, Kind] = {
             pool.can_remove_device,
         ),
         Kind(KIND_FLEET, fleet.PLATFORMS, fleet.async_setup_entry, fleet.async_get_diagnostics, FleetFlow),
+        Kind(
+            KIND_WATCHDOG,
+            watchdog.PLATFORMS,
+            watchdog.async_setup_entry,
+            watchdog.async_get_diagnostics,
+            WatchdogFlow,
+            subentry_flows={SUBENTRY_RIG: RigSubentryFlow},
+        ),
     )
 }
 

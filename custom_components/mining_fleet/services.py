@@ -1,8 +1,10 @@
-"""Services: start and stop mining on miner devices, resolved through the fleet registry."""
+"""Services: start and stop mining on miners; power-cycle and reset watched rigs."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from typing import Any
 
 from homeassistant.const import ATTR_DEVICE_ID
@@ -19,12 +21,22 @@ import voluptuous as vol
 from .const import CONF_KIND, DOMAIN, MINER_KINDS
 from .miner.coordinator import MinerCoordinator
 from .miner.registry import fleet_registry
+from .watchdog.rig import RIGS, RigWatchdog
 
 SERVICE_START_MINING = "start_mining"
 SERVICE_STOP_MINING = "stop_mining"
+SERVICE_POWER_CYCLE = "power_cycle"
+SERVICE_RESET_WATCHDOG = "reset_watchdog"
+ATTR_OFF_SECONDS = "off_seconds"
 
 # Home Assistant's usual targets: devices, entities, areas, floors and labels.
 SCHEMA = vol.Schema(cv.TARGET_SERVICE_FIELDS)
+POWER_CYCLE_SCHEMA = vol.Schema(
+    {
+        **cv.TARGET_SERVICE_FIELDS,
+        vol.Optional(ATTR_OFF_SECONDS): vol.All(vol.Coerce(float), vol.Range(min=1, max=300)),
+    }
+)
 
 
 def _refusal(key: str, **placeholders: str) -> ServiceValidationError:
@@ -57,61 +69,110 @@ def _miner_for_device(hass: HomeAssistant, device_id: str) -> MinerCoordinator[A
     return miner
 
 
-def _device_of_entity(hass: HomeAssistant, entity_id: str) -> str:
-    """Return the device of an entity named in the target, refusing one that is not a miner's."""
+def _device_of_entity(hass: HomeAssistant, entity_id: str, not_ours: str) -> str:
+    """Return the device of an entity named in the target, refusing one that is not ours."""
     entity = er.async_get(hass).async_get(entity_id)
     if entity is None or entity.platform != DOMAIN or entity.device_id is None:
-        raise _refusal("not_a_miner", name=entity_id)
+        raise _refusal(not_ours, name=entity_id)
     return entity.device_id
 
 
-def _targeted_miners(call: ServiceCall) -> list[MinerCoordinator[Any]]:
-    """Resolve the call's target to miners, each once; refuse named non-miners and an empty target.
+def _targeted[T](
+    call: ServiceCall,
+    named_fn: Callable[[str], T],
+    grouped_fn: Callable[[str], T | None],
+    *,
+    not_ours: str,
+    nothing: str,
+) -> list[T]:
+    """Resolve the call's target, each once; refuse named devices that do not fit and an empty target.
 
-    Devices and entities named directly must be miners that can start and stop. Areas, floors
-    and labels may hold anything (lights, old Bitaxes without pause): only the loaded miners in
-    them that can start and stop are taken.
+    Devices and entities named directly must fit (named_fn raises why not). Areas, floors and
+    labels may hold anything (lights, old Bitaxes without pause): only what fits is taken.
     """
     hass = call.hass
     selected = service.async_extract_referenced_entity_ids(hass, call)
     named = set(cv.ensure_list(call.data.get(ATTR_DEVICE_ID)))
-    named |= {_device_of_entity(hass, entity_id) for entity_id in selected.referenced}
+    named |= {_device_of_entity(hass, entity_id, not_ours) for entity_id in selected.referenced}
     entities = er.async_get(hass)
     grouped = set(selected.referenced_devices) | {
         entity.device_id
         for entity_id in selected.indirectly_referenced
         if (entity := entities.async_get(entity_id)) and entity.platform == DOMAIN and entity.device_id
     }
-    registry = fleet_registry(hass)
-    in_groups = [registry.get(device_id) for device_id in sorted(grouped - named)]
-    miners = [_miner_for_device(hass, device_id) for device_id in sorted(named)]
-    miners += [miner for miner in in_groups if miner is not None and miner.can_start_stop]
-    if not miners:
-        raise _refusal("no_miners_targeted")
-    return miners
+    found = [named_fn(device_id) for device_id in sorted(named)]
+    found += [item for device_id in sorted(grouped - named) if (item := grouped_fn(device_id)) is not None]
+    if not found:
+        raise _refusal(nothing)
+    return list(dict.fromkeys(found))
 
 
-async def _set_mining(miner: MinerCoordinator[Any], on: bool) -> HomeAssistantError | None:
-    """Send the command to one miner; return the error instead of raising so the others still run."""
-    try:
-        await miner.async_set_mining(on)
-    except HomeAssistantError as err:
-        return err
+def _targeted_miners(call: ServiceCall) -> list[MinerCoordinator[Any]]:
+    """Resolve the call's target to loaded miners that can start and stop."""
+    registry = fleet_registry(call.hass)
+
+    def grouped(device_id: str) -> MinerCoordinator[Any] | None:
+        miner = registry.get(device_id)
+        return miner if miner is not None and miner.can_start_stop else None
+
+    return _targeted(
+        call,
+        partial(_miner_for_device, call.hass),
+        grouped,
+        not_ours="not_a_miner",
+        nothing="no_miners_targeted",
+    )
+
+
+def _rig_of_device(hass: HomeAssistant, device_id: str) -> RigWatchdog | None:
+    """Return the loaded rig of a rig device, or the rig that watches a miner device."""
+    for rig in hass.data.get(RIGS, {}).values():
+        if device_id in (rig.device_id(), rig.witness.miner_device_id):
+            return rig
     return None
 
 
-async def _async_handle(call: ServiceCall, on: bool) -> None:
-    """Validate every target first, then command them all at once."""
-    miners = _targeted_miners(call)
-    errors = [err for err in await asyncio.gather(*(_set_mining(miner, on) for miner in miners)) if err]
+def _named_rig(hass: HomeAssistant, device_id: str) -> RigWatchdog:
+    """Return the rig of a device named in the target, or say why there is none."""
+    if (rig := _rig_of_device(hass, device_id)) is not None:
+        return rig
+    device = dr.async_get(hass).async_get(device_id)
+    if device is None:
+        raise _refusal("unknown_device", device_id=device_id)
+    raise _refusal("not_a_rig", name=device.name_by_user or device.name or device_id)
+
+
+def _targeted_rigs(call: ServiceCall) -> list[RigWatchdog]:
+    """Resolve the call's target to loaded watched rigs (rig devices, or the miners they watch)."""
+    return _targeted(
+        call,
+        partial(_named_rig, call.hass),
+        partial(_rig_of_device, call.hass),
+        not_ours="not_a_rig",
+        nothing="no_rigs_targeted",
+    )
+
+
+async def _each(actions: Iterable[Awaitable[None]]) -> None:
+    """Run actions at once; one failure is raised as it is, several are listed together."""
+    results = await asyncio.gather(*actions, return_exceptions=True)
+    errors = [err for err in results if isinstance(err, BaseException)]
+    for err in errors:
+        if not isinstance(err, HomeAssistantError):
+            raise err
     if len(errors) == 1:
         raise errors[0]
     if errors:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
-            translation_key="several_miners_failed",
+            translation_key="several_failed",
             translation_placeholders={"errors": "; ".join(str(err) for err in errors)},
         )
+
+
+async def _async_set_mining(call: ServiceCall, on: bool) -> None:
+    """Validate every target first, then command them all at once."""
+    await _each(miner.async_set_mining(on) for miner in _targeted_miners(call))
 
 
 @callback
@@ -119,10 +180,19 @@ def async_setup_services(hass: HomeAssistant) -> None:
     """Register the services once, for every config entry of the integration."""
 
     async def start_mining(call: ServiceCall) -> None:
-        await _async_handle(call, True)
+        await _async_set_mining(call, True)
 
     async def stop_mining(call: ServiceCall) -> None:
-        await _async_handle(call, False)
+        await _async_set_mining(call, False)
+
+    async def power_cycle(call: ServiceCall) -> None:
+        off_seconds = call.data.get(ATTR_OFF_SECONDS)
+        await _each(rig.async_power_cycle(off_seconds) for rig in _targeted_rigs(call))
+
+    async def reset_watchdog(call: ServiceCall) -> None:
+        await _each(rig.async_reset() for rig in _targeted_rigs(call))
 
     hass.services.async_register(DOMAIN, SERVICE_START_MINING, start_mining, schema=SCHEMA)
     hass.services.async_register(DOMAIN, SERVICE_STOP_MINING, stop_mining, schema=SCHEMA)
+    hass.services.async_register(DOMAIN, SERVICE_POWER_CYCLE, power_cycle, schema=POWER_CYCLE_SCHEMA)
+    hass.services.async_register(DOMAIN, SERVICE_RESET_WATCHDOG, reset_watchdog, schema=SCHEMA)

@@ -102,7 +102,7 @@ async def test_unknown_outlet_and_unreachable_device(start_outlet: StartOutlet) 
     await outlet.close()
     device.offline = True
     with pytest.raises(ApiConnectionError):
-        await KasaOutlet("127.0.0.1", port=device.port, timeout=1).state()
+        await KasaOutlet("127.0.0.1", port=device.port, wait=1).state()
 
 
 async def test_outlet_powers_the_miner_behind_it(
@@ -127,9 +127,12 @@ async def test_outlet_powers_the_miner_behind_it(
 async def test_discovery_on_loopback_lists_every_strip_outlet(start_outlet: StartOutlet) -> None:
     """Discovery (loopback target, never a broadcast) lists a strip's outlets with a storable config."""
     device = await start_outlet(STRIP)
-    found = await discover_outlets("127.0.0.1", port=device.port, timeout=1)
+    found = await discover_outlets("127.0.0.1", port=device.port, wait=1)
     assert len(found) == len(device.children)
-    assert all(choice.child and choice.child.endswith(child["id"]) for choice, child in zip(found, device.children))
+    assert all(
+        choice.child and choice.child.endswith(child["id"])
+        for choice, child in zip(found, device.children, strict=True)
+    )
     assert all("password" not in json.dumps(choice.config) for choice in found)
     outlet = KasaOutlet.from_choice(found[2].host, found[2].child, found[2].config)
     await outlet.set_on(False)
@@ -141,7 +144,7 @@ async def test_discovery_on_loopback_lists_every_strip_outlet(start_outlet: Star
 async def test_typed_host_lists_a_plug(start_outlet: StartOutlet) -> None:
     """A host typed by hand is found through discovery sent to that host."""
     device = await start_outlet(METERED_PLUG)
-    (choice,) = await probe_outlets("127.0.0.1", port=device.port, timeout=1)
+    (choice,) = await probe_outlets("127.0.0.1", port=device.port, wait=1)
     assert choice.child is None and "HS110" in choice.label
 
 
@@ -150,11 +153,11 @@ async def test_typed_host_that_does_not_answer(start_outlet: StartOutlet) -> Non
     device = await start_outlet(PLUG)
     await device.stop()
     with pytest.raises(ApiConnectionError):
-        await probe_outlets("127.0.0.1", port=device.port, timeout=1)
+        await probe_outlets("127.0.0.1", port=device.port, wait=1)
 
 
 async def test_discovery_that_finds_nothing(start_outlet: StartOutlet) -> None:
     """Discovery with nothing answering returns an empty list."""
     device = await start_outlet(PLUG)
     await device.stop()
-    assert await discover_outlets("127.0.0.1", port=device.port, timeout=1) == []
+    assert await discover_outlets("127.0.0.1", port=device.port, wait=1) == []

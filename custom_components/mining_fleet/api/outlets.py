@@ -48,7 +48,7 @@ def _choices(device: Device) -> list[OutletChoice]:
     if not device.children:
         return [OutletChoice(device.host, None, name, config)]
     return [
-        OutletChoice(device.host, child.device_id, f"{name} › {child.alias or child.device_id}", config)
+        OutletChoice(device.host, child.device_id, f"{name}: {child.alias or child.device_id}", config)
         for child in device.children
     ]
 
@@ -68,12 +68,16 @@ async def _outlets_of(devices: Iterable[Device]) -> list[OutletChoice]:
 
 
 async def discover_outlets(
-    target: str, *, port: int | None = None, credentials: Credentials | None = None, timeout: int = DEFAULT_TIMEOUT
+    target: str,
+    *,
+    port: int | None = None,
+    credentials: Credentials | None = None,
+    wait: int = DEFAULT_TIMEOUT,
 ) -> list[OutletChoice]:
     """Ask the network at target (a broadcast address, or one host) for plugs and strips."""
     try:
         found = await Discover.discover(
-            target=target, port=port, credentials=credentials, discovery_timeout=timeout
+            target=target, port=port, credentials=credentials, discovery_timeout=wait
         )
     except _KASA_ERRORS as err:
         raise _error(target, err) from err
@@ -81,21 +85,28 @@ async def discover_outlets(
 
 
 async def probe_outlets(
-    host: str, *, port: int | None = None, credentials: Credentials | None = None, timeout: int = DEFAULT_TIMEOUT
+    host: str,
+    *,
+    port: int | None = None,
+    credentials: Credentials | None = None,
+    wait: int = DEFAULT_TIMEOUT,
 ) -> list[OutletChoice]:
     """Connect to a plug or strip typed by hand and list its outlets.
 
     Discovery answers tell the protocol (legacy, KLAP, AES); where a network drops the discovery
     datagram, a direct legacy connection is tried instead.
     """
+    device: Device | None = None
     try:
         device = await Discover.discover_single(
-            host, port=port, credentials=credentials, discovery_timeout=timeout
+            host, port=port, credentials=credentials, discovery_timeout=wait
         )
     except AuthenticationError as err:
         raise _error(host, err) from err
     except _KASA_ERRORS:
-        config = DeviceConfig(host=host, port_override=port, credentials=credentials, timeout=timeout)
+        pass
+    if device is None:
+        config = DeviceConfig(host=host, port_override=port, credentials=credentials, timeout=wait)
         try:
             device = await Device.connect(config=config)
         except _KASA_ERRORS as err:

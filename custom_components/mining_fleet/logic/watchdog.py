@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 import enum
+from typing import Any
 
 
 class Reason(enum.StrEnum):
@@ -138,3 +139,71 @@ def decide(
         last_action=Action.POWER_CYCLE,
         last_action_at=now,
     )
+
+
+class Phase(enum.StrEnum):
+    """What the watchdog of one rig is doing, as the state sensor shows it."""
+
+    WATCHING = "watching"
+    COOLING_DOWN = "cooling_down"
+    POWER_CYCLING = "power_cycling"
+    OUTLET_OFF = "outlet_off"  # someone else switched the outlet off: the watchdog leaves it so
+    GAVE_UP = "gave_up"
+    DISABLED = "disabled"  # paused for maintenance
+
+
+def phase_of(
+    state: WatchState,
+    settings: WatchSettings,
+    now: float,
+    *,
+    paused: bool,
+    cycling: bool,
+    outlet_on: bool | None,
+) -> Phase:
+    """Return the phase, the most pressing first."""
+    if paused:
+        return Phase.DISABLED
+    if cycling:
+        return Phase.POWER_CYCLING
+    if state.gave_up:
+        return Phase.GAVE_UP
+    if outlet_on is False:
+        return Phase.OUTLET_OFF
+    if state.in_cooldown(now, settings):
+        return Phase.COOLING_DOWN
+    return Phase.WATCHING
+
+
+def state_to_dict(state: WatchState) -> dict[str, Any]:
+    """Return the state as JSON-ready data for the store."""
+    return {
+        "consecutive_power_cycles": state.consecutive_power_cycles,
+        "last_action": state.last_action.value,
+        "last_action_at": state.last_action_at,
+        "soft_restart_tried": state.soft_restart_tried,
+        "gave_up": state.gave_up,
+        "healthy_since": state.healthy_since,
+    }
+
+
+def state_from_dict(data: Any) -> WatchState:
+    """Return a stored state; anything unreadable starts over (the cautious reading: no action taken yet)."""
+    if not isinstance(data, dict):
+        return WatchState()
+    try:
+        return WatchState(
+            consecutive_power_cycles=max(0, int(data.get("consecutive_power_cycles", 0))),
+            last_action=Action(data.get("last_action", Action.NONE)),
+            last_action_at=_optional_time(data.get("last_action_at")),
+            soft_restart_tried=bool(data.get("soft_restart_tried", False)),
+            gave_up=bool(data.get("gave_up", False)),
+            healthy_since=_optional_time(data.get("healthy_since")),
+        )
+    except (TypeError, ValueError):
+        return WatchState()
+
+
+def _optional_time(value: Any) -> float | None:
+    """Return a stored unix time, or None."""
+    return None if value is None else float(value)

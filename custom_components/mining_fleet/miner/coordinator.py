@@ -181,6 +181,10 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
         """Return whether this miner can be started and stopped remotely."""
 
     @abstractmethod
+    async def async_restart(self) -> None:
+        """Restart the mining software (the whole board where that is all the firmware offers)."""
+
+    @abstractmethod
     async def _send_mining(self, on: bool) -> None:
         """Send start or stop; raise ApiError when the miner does not accept it."""
 

@@ -1,0 +1,88 @@
+"""The rig watchdog: one always-loading entry whose subentries are the watched rigs.
+
+A rig's witnesses (its miner's entry, its pool account) fail set-up exactly when the rig is dead,
+so a rig cannot live under them; this entry has no network to fail at set-up, and each rig is a
+config subentry: added, reconfigured and deleted on its own, with its own device.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant
+
+from ..const import SUBENTRY_RIG
+from ..miner.diagnostics import plain
+from . import binary_sensor, button, sensor, switch
+from .entity import WatchdogConfigEntry
+from .outlet import CONF_OUTLET, build_outlet
+from .rig import RIGS, RigWatchdog
+from .store import async_get_store
+
+PLATFORMS = {
+    Platform.BINARY_SENSOR: binary_sensor.async_setup_entry,
+    Platform.BUTTON: button.async_setup_entry,
+    Platform.SENSOR: sensor.async_setup_entry,
+    Platform.SWITCH: switch.async_setup_entry,
+}
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: WatchdogConfigEntry) -> None:
+    """Start one watchdog per rig; a rig added, changed or deleted reloads the entry."""
+    store = await async_get_store(hass)
+    rigs = hass.data.setdefault(RIGS, {})
+    entry.runtime_data = {}
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type != SUBENTRY_RIG:
+            continue
+        rig = RigWatchdog(hass, entry, subentry, store, build_outlet(hass, subentry.data[CONF_OUTLET]))
+        entry.runtime_data[rig.rig_id] = rigs[rig.rig_id] = rig
+        entry.async_on_unload(partial(_forget_rig, rigs, rig.rig_id))
+        await rig.async_start()
+    entry.async_on_unload(entry.add_update_listener(_async_reload))
+
+    async def power_on_before_stop(_: Event) -> None:
+        for rig in entry.runtime_data.values():
+            await rig.async_power_on_before_stop()
+
+    entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, power_on_before_stop))
+
+
+def _forget_rig(rigs: dict[str, RigWatchdog], rig_id: str) -> None:
+    """Take an unloaded rig out of the services' reach."""
+    rigs.pop(rig_id, None)
+
+
+async def _async_reload(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Reload after a rig was added, changed or deleted (each rig's outlet ends up on first)."""
+    await _async_forget_deleted(hass, entry)
+    hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def _async_forget_deleted(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Drop the stored state of rigs the user deleted."""
+    store = await async_get_store(hass)
+    for rig_id in set(entry.runtime_data) - set(entry.subentries):
+        await store.async_remove(rig_id)
+
+
+async def async_get_diagnostics(hass: HomeAssistant, entry: WatchdogConfigEntry) -> dict[str, Any]:
+    """Return each rig's settings, verdict and state (outlet configs hold no passwords)."""
+    return {
+        rig_id: {
+            "title": rig.name,
+            "settings": plain(rig.settings),
+            "snapshot": None if rig.snapshot is None else plain(rig.snapshot),
+            "state": plain(rig.state),
+            "phase": rig.phase,
+            "paused": rig.paused,
+            "busy": rig.busy,
+        }
+        for rig_id, rig in entry.runtime_data.items()
+    }
+
+
+__all__ = ["PLATFORMS", "async_get_diagnostics", "async_setup_entry"]

@@ -1,0 +1,75 @@
+"""The outlet that powers a watched rig: a Kasa plug or strip outlet, or any Home Assistant switch."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, SERVICE_TURN_ON, STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+
+from ..api.errors import ApiConnectionError
+from ..api.outlets import KasaOutlet, OutletState
+
+CONF_OUTLET = "outlet"
+OUTLET_KASA = "kasa"
+OUTLET_SWITCH = "switch"
+
+
+class RigOutlet(Protocol):
+    """Read and switch one outlet; failures raise ApiError."""
+
+    async def state(self) -> OutletState:
+        """Return whether the outlet is on (and its power where it meters)."""
+
+    async def set_on(self, on: bool) -> None:
+        """Switch the outlet."""
+
+    async def close(self) -> None:
+        """Release connections."""
+
+
+class SwitchEntityOutlet:
+    """A switch entity the user already has (Shelly, Zigbee, the core TP-Link integration …)."""
+
+    def __init__(self, hass: HomeAssistant, entity_id: str) -> None:
+        """Switch the entity through Home Assistant's own services."""
+        self._hass = hass
+        self.entity_id = entity_id
+
+    async def state(self) -> OutletState:
+        """Return the entity's state; unavailable or missing is an error, not "off"."""
+        state = self._hass.states.get(self.entity_id)
+        if state is None or state.state not in (STATE_ON, STATE_OFF):
+            raise ApiConnectionError(f"{self.entity_id} is {state.state if state else 'missing'}")
+        return OutletState(on=state.state == STATE_ON, power_w=None)
+
+    async def set_on(self, on: bool) -> None:
+        """Call switch.turn_on / switch.turn_off and wait for it."""
+        try:
+            await self._hass.services.async_call(
+                "switch",
+                SERVICE_TURN_ON if on else SERVICE_TURN_OFF,
+                {ATTR_ENTITY_ID: self.entity_id},
+                blocking=True,
+            )
+        except HomeAssistantError as err:
+            raise ApiConnectionError(f"{self.entity_id} did not switch: {err}") from err
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
+def build_outlet(hass: HomeAssistant, outlet: Mapping[str, Any]) -> RigOutlet:
+    """Return the outlet a rig's config stored."""
+    if outlet["type"] == OUTLET_SWITCH:
+        return SwitchEntityOutlet(hass, outlet[ATTR_ENTITY_ID])
+    return KasaOutlet.from_choice(outlet["host"], outlet.get("child"), outlet["config"])
+
+
+def describe_outlet(outlet: Mapping[str, Any]) -> str:
+    """Return how the user would recognise the outlet."""
+    if outlet["type"] == OUTLET_SWITCH:
+        return str(outlet[ATTR_ENTITY_ID])
+    return str(outlet.get("label") or outlet["host"])

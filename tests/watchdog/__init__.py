@@ -1,0 +1,1 @@
+"""Tests of the rig watchdog in Home Assistant."""
