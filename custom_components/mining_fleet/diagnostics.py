@@ -8,7 +8,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 
-from .coordinator import MiningFleetConfigEntry
+from .coordinator import MiningFleetConfigEntry, MiningFleetCoordinator
 from .kinds import kind_of
 
 # Stratum users carry the wallet address; Wi-Fi names and passwords identify the home.
@@ -31,6 +31,8 @@ TO_REDACT = {
     "api_key",
     "address",
     "unique_id",  # a MAC address, or a pool account's address or user
+    # Outlets: the TP-Link credentials hash (python-kasa's stored form of the password).
+    "credentials_hash",
 }
 
 
@@ -39,8 +41,15 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return the entry and what its kind reports, redacted."""
     diagnostics: dict[str, Any] = {
-        "entry": {"data": dict(entry.data), "unique_id": entry.unique_id},
-        "last_update_success": entry.runtime_data.last_update_success,
+        "entry": {
+            "data": dict(entry.data),
+            "unique_id": entry.unique_id,
+            "subentries": [
+                dict(subentry.data) | {"title": subentry.title} for subentry in entry.subentries.values()
+            ],
+        },
     }
+    if isinstance(entry.runtime_data, MiningFleetCoordinator):  # the watchdog keeps one per rig
+        diagnostics["last_update_success"] = entry.runtime_data.last_update_success
     diagnostics |= await kind_of(entry).async_get_diagnostics(hass, entry)
     return async_redact_data(diagnostics, TO_REDACT)

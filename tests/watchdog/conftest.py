@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
@@ -91,18 +91,30 @@ def rig_data(outlet: dict[str, Any], **witnesses: Any) -> dict[str, Any]:
     return {**witnesses, "outlet": outlet, **SETTINGS}
 
 
-async def add_watchdog(hass: HomeAssistant, rigs: dict[str, dict[str, Any]]) -> MockConfigEntry:
-    """Set up the watchdog entry with the given rigs (title → data)."""
-    entry = MockConfigEntry(
+def watchdog_entry(rigs: dict[str, dict[str, Any]]) -> MockConfigEntry:
+    """Return the watchdog entry with the given rigs (title → data); each rig's id is its title, slugged."""
+    return MockConfigEntry(
         domain=DOMAIN,
         title="Rig watchdog",
         unique_id=WATCHDOG_UNIQUE_ID,
         data={CONF_KIND: KIND_WATCHDOG},
         subentries_data=[
-            ConfigSubentryData(data=data, subentry_type=SUBENTRY_RIG, title=title, unique_id=None)
+            ConfigSubentryDataWithId(
+                data=data, subentry_id=rig_id(title), subentry_type=SUBENTRY_RIG, title=title, unique_id=None
+            )
             for title, data in rigs.items()
         ],
     )
+
+
+def rig_id(title: str) -> str:
+    """Return the subentry id the tests give a rig."""
+    return title.lower().replace(" ", "_")
+
+
+async def add_watchdog(hass: HomeAssistant, rigs: dict[str, dict[str, Any]]) -> MockConfigEntry:
+    """Set up the watchdog entry with the given rigs (title → data)."""
+    entry = watchdog_entry(rigs)
     await set_up_entry(hass, entry)
     return entry
 

@@ -9,7 +9,7 @@ import pytest
 
 from custom_components.mining_fleet.const import DOMAIN
 
-from .conftest import Farm, add_watchdog, advance, rig_data
+from .conftest import Farm, add_watchdog, advance, rig_data, rig_id
 
 
 def _state(hass: HomeAssistant, entity_id: str) -> str:
@@ -116,7 +116,7 @@ async def test_gives_up_after_the_limit_while_other_rigs_are_still_watched(
     assert farm.actions() == [("Hive 1", "power_cycle", "ok")] * 3 + [("Hive 1", "give_up", "gave_up")]
     assert _state(hass, "sensor.hive_1_watchdog") == "gave_up"
     assert _state(hass, "sensor.steady_watchdog") == "watching"
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"gave_up_{_rig_id(hass, 'Hive 1')}")
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"gave_up_{rig_id('Hive 1')}")
     assert issue is not None and issue.translation_placeholders == {"rig": "Hive 1", "count": "3"}
     # Never again by itself, however long it stays offline.
     await advance(hass, freezer, 60)
@@ -128,17 +128,11 @@ async def test_gives_up_after_the_limit_while_other_rigs_are_still_watched(
     await hass.services.async_call(
         DOMAIN, "reset_watchdog", {"entity_id": "sensor.hive_1_watchdog"}, blocking=True
     )
-    assert ir.async_get(hass).async_get_issue(DOMAIN, f"gave_up_{_rig_id(hass, 'Hive 1')}") is None
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"gave_up_{rig_id('Hive 1')}") is None
     assert _state(hass, "sensor.hive_1_consecutive_power_cycles") == "0"
     assert _state(hass, "sensor.hive_1_watchdog") == "watching"
     await advance(hass, freezer, 15)
     assert len(farm.events) == 4
-
-
-def _rig_id(hass: HomeAssistant, title: str) -> str:
-    """Return a rig's subentry id by title."""
-    entry = next(e for e in hass.config_entries.async_entries(DOMAIN) if e.title == "Rig watchdog")
-    return next(s.subentry_id for s in entry.subentries.values() if s.title == title)
 
 
 async def test_maintenance_pause_stops_all_action(

@@ -173,7 +173,7 @@ class RigSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]):
             elif self._already_watched(miner, worker):
                 errors["base"] = "already_watched"
             else:
-                self._rig = {CONF_MINER: miner}
+                self._rig = {} if miner is None else {CONF_MINER: miner}
                 if worker is not None:
                     self._rig |= {CONF_POOL_ENTRY: worker[0], CONF_WORKER: worker[1]}
                 return await self.async_step_outlet()

@@ -68,8 +68,10 @@ class WitnessReader:
         if self.api_answers:
             self._api_silent_since = None
             return True, True
-        if self._miner_entry_state() not in (ConfigEntryState.LOADED, ConfigEntryState.SETUP_RETRY):
-            # Disabled, still starting, or refusing our password: none of that says the rig hangs.
+        state = self._miner_entry_state()
+        retrying = state is ConfigEntryState.SETUP_IN_PROGRESS and self._api_silent_since is not None
+        if state not in (ConfigEntryState.LOADED, ConfigEntryState.SETUP_RETRY) and not retrying:
+            # Unloaded, disabled, still starting, or refusing our password: none of that says the rig hangs.
             self._api_silent_since = None
             return False, False
         if self._api_silent_since is None:

@@ -1,0 +1,110 @@
+"""No rig is left unpowered by us: not across a Home Assistant restart, an unload, or a stop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import pytest
+
+from custom_components.mining_fleet.const import DOMAIN
+from custom_components.mining_fleet.watchdog.store import STORAGE_KEY, STORAGE_VERSION
+
+from ..conftest import set_up_entry
+from .conftest import Farm, add_watchdog, advance, rig_data, rig_id, watchdog_entry
+
+
+def _outlet_on(farm: Farm) -> bool:
+    """Return whether hive1's strip outlet is on."""
+    return farm.strip.is_on(farm.strip.children[0]["id"])
+
+
+async def _hive(hass: HomeAssistant, farm: Farm) -> dict[str, dict[str, Any]]:
+    """Return the rigs of the watchdog entry: hive1 on strip outlet 1."""
+    return {
+        "Hive 1": rig_data(await farm.outlet(farm.strip), pool_entry=farm.pool_entry.entry_id, worker="hive1")
+    }
+
+
+async def test_an_outlet_left_off_by_a_crash_is_switched_on_at_start(
+    hass: HomeAssistant, farm: Farm, hass_storage: dict[str, Any]
+) -> None:
+    """The store says we switched the outlet off and never on: the next start switches it on and says so."""
+    rigs = await _hive(hass, farm)
+    farm.strip.answer(
+        {
+            "context": {"child_ids": [farm.strip.children[0]["id"]]},
+            "system": {"set_relay_state": {"state": 0}},
+        }
+    )
+    assert not _outlet_on(farm)
+    hass_storage[STORAGE_KEY] = {
+        "version": STORAGE_VERSION,
+        "key": STORAGE_KEY,
+        "data": {
+            rig_id("Hive 1"): {
+                "state": {"consecutive_power_cycles": 1, "last_action": "power_cycle"},
+                "outlet_off_since": 1.0,
+            }
+        },
+    }
+    await set_up_entry(hass, watchdog_entry(rigs))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert _outlet_on(farm)
+    assert farm.actions() == [("Hive 1", "power_cycle", "ok")]
+    assert farm.events[0].data["reason"] == "home_assistant_restarted"
+    assert hass_storage[STORAGE_KEY]["data"][rig_id("Hive 1")]["outlet_off_since"] is None
+    assert hass.states.get("sensor.hive_1_consecutive_power_cycles").state == "1"
+
+
+@pytest.mark.parametrize("how", ["unload", "stop"])
+async def test_a_power_cycle_in_progress_ends_with_the_outlet_on(
+    hass: HomeAssistant, farm: Farm, hass_storage: dict[str, Any], how: str
+) -> None:
+    """A long off time interrupted by an unload or Home Assistant stopping: the outlet is switched on first."""
+    entry = await add_watchdog(hass, await _hive(hass, farm))
+    await hass.services.async_call(
+        DOMAIN, "power_cycle", {"entity_id": "button.hive_1_power_cycle", "off_seconds": 300}, blocking=True
+    )
+    assert not _outlet_on(farm)
+    assert hass_storage[STORAGE_KEY]["data"][rig_id("Hive 1")]["outlet_off_since"] is not None
+    assert hass.states.get("sensor.hive_1_watchdog").state == "power_cycling"
+    if how == "unload":
+        await hass.config_entries.async_unload(entry.entry_id)
+    else:
+        hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert _outlet_on(farm)
+    assert farm.actions() == [("Hive 1", "power_cycle", "ok")]
+    assert farm.events[0].data["reason"] == "home_assistant_stopping"
+    assert hass_storage[STORAGE_KEY]["data"][rig_id("Hive 1")]["outlet_off_since"] is None
+
+
+async def test_an_outlet_that_will_not_switch_on_is_retried_and_reported(
+    hass: HomeAssistant, farm: Farm, freezer: FrozenDateTimeFactory
+) -> None:
+    """The strip stops answering while the rig is off: every check retries, a repair issue says so, and clears."""
+    await add_watchdog(hass, await _hive(hass, farm))
+    await hass.services.async_call(DOMAIN, "power_cycle", {"device_id": _rig_device(hass)}, blocking=True)
+    farm.strip.offline = True
+    await advance(hass, freezer, 2)
+    assert not _outlet_on(farm)
+    assert farm.actions() == [("Hive 1", "power_cycle", "power_on_failed")]
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"outlet_off_{rig_id('Hive 1')}") is not None
+    farm.strip.offline = False
+    await advance(hass, freezer, 1)
+    assert _outlet_on(farm)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"outlet_off_{rig_id('Hive 1')}") is None
+    assert hass.states.get("sensor.hive_1_watchdog").state == "cooling_down"
+
+
+def _rig_device(hass: HomeAssistant) -> str:
+    """Return the rig device's id."""
+    from homeassistant.helpers import device_registry as dr
+
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"rig_{rig_id('Hive 1')}")})
+    assert device is not None
+    return device.id

@@ -1,0 +1,164 @@
+"""Adding watched rigs: from the integration's menu and as subentries; outlets discovered, typed or a switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
+import pytest
+
+from custom_components.mining_fleet.const import DOMAIN, KIND_WATCHDOG, SUBENTRY_RIG
+from custom_components.mining_fleet.watchdog import config_flow
+from custom_components.mining_fleet.watchdog.rig import RIGS
+from custom_components.mining_fleet.watchdog.store import STORAGE_KEY
+
+from .conftest import Farm
+
+SETTINGS_FORM = {
+    "name": "Hive 1",
+    "time_until_offline": 15,
+    "cooldown": 20,
+    "max_consecutive_restarts": 2,
+    "power_off_seconds": 5,
+}
+
+
+@pytest.fixture(autouse=True)
+def quick_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wait one second for discovery answers on loopback, not five."""
+    monkeypatch.setattr(config_flow, "DISCOVERY_TIMEOUT", 1)
+
+
+async def _menu_flow(hass: HomeAssistant) -> dict[str, Any]:
+    """Open the integration's menu and choose "Watched rig"."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    return dict(
+        await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "watchdog"})
+    )
+
+
+def _watchdog(hass: HomeAssistant) -> Any:
+    """Return the watchdog entry."""
+    return next(e for e in hass.config_entries.async_entries(DOMAIN) if e.data["kind"] == KIND_WATCHDOG)
+
+
+async def test_first_rig_from_the_menu_with_a_discovered_strip_outlet(
+    hass: HomeAssistant, farm: Farm
+) -> None:
+    """Pool worker → discovery on 127.0.0.1 → strip outlet 2 → settings: the watchdog entry is created with the rig."""
+    configure = hass.config_entries.flow.async_configure
+    result = await _menu_flow(hass)
+    assert result["step_id"] == "rig"
+    result = await configure(result["flow_id"], {})
+    assert result["errors"] == {"base": "witness_required"}
+    result = await configure(result["flow_id"], {"worker": f"{farm.pool_entry.entry_id}/hive1"})
+    assert result["type"] is FlowResultType.MENU and result["step_id"] == "outlet"
+    result = await configure(result["flow_id"], {"next_step_id": "outlet_discover"})
+    stopped = await farm.outlet(farm.plug)  # a port where nothing answers once the plug is stopped
+    await farm.plug.stop()
+    result = await configure(result["flow_id"], {"target": "127.0.0.1", "port": farm.plug.port})
+    assert result["errors"] == {"base": "no_outlets_found"} and stopped
+    result = await configure(result["flow_id"], {"target": "127.0.0.1", "port": farm.strip.port})
+    assert result["step_id"] == "outlet_pick"
+    result = await configure(result["flow_id"], {"outlet_choice": "1"})
+    assert result["step_id"] == "settings"
+    result = await configure(result["flow_id"], SETTINGS_FORM)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    entry = _watchdog(hass)
+    (rig,) = entry.subentries.values()
+    assert rig.title == "Hive 1" and rig.subentry_type == SUBENTRY_RIG
+    assert rig.data["time_until_offline"] == 900 and rig.data["cooldown"] == 1200
+    assert rig.data["outlet"]["child"].endswith(farm.strip.children[1]["id"])
+    assert "password" not in str(rig.data)
+    assert hass.states.get("sensor.hive_1_watchdog").state == "watching"
+    # The rig's entities belong to its subentry.
+    entity = er.async_get(hass).async_get("sensor.hive_1_watchdog")
+    assert entity is not None and entity.config_subentry_id == rig.subentry_id
+
+
+async def test_more_rigs_as_subentries_typed_host_and_switch(hass: HomeAssistant, farm: Farm) -> None:
+    """A second rig by typed host, a third from the menu; refusals for a watched miner and our own switch."""
+    await _first_rig(hass, farm)
+    entry = _watchdog(hass)
+    flows = hass.config_entries.subentries
+    result = await flows.async_init((entry.entry_id, SUBENTRY_RIG), context={"source": SOURCE_USER})
+    assert result["step_id"] == "rig"
+    result = await flows.async_configure(result["flow_id"], {"worker": f"{farm.pool_entry.entry_id}/hive1"})
+    assert result["errors"] == {"base": "already_watched"}
+    result = await flows.async_configure(result["flow_id"], {"miner": farm.miner_device_id(hass)})
+    result = await flows.async_configure(result["flow_id"], {"next_step_id": "outlet_host"})
+    result = await flows.async_configure(result["flow_id"], {"host": "127.0.0.1", "port": 9})
+    assert result["errors"] == {"base": "outlet_cannot_connect"}
+    result = await flows.async_configure(result["flow_id"], {"host": "127.0.0.1", "port": farm.plug.port})
+    assert result["step_id"] == "settings"
+    result = await flows.async_configure(result["flow_id"], SETTINGS_FORM | {"name": "Bitaxe rig"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.bitaxe_rig_watchdog").state == "watching"
+    assert hass.states.get("sensor.bitaxe_rig_outlet_power") is not None  # the HS110 meters
+    # From the menu again: the rig joins the existing entry.
+    result = await _menu_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"worker": f"{farm.pool_entry.entry_id}/steady"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "outlet_switch"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"entity_id": "switch.hive_1_maintenance_pause_watchdog"}
+    )
+    assert result["errors"] == {"base": "not_an_outlet"}
+    await hass.async_block_till_done()
+
+
+async def _first_rig(hass: HomeAssistant, farm: Farm) -> None:
+    """Add hive1 on strip outlet 1 through the menu and typed host."""
+    configure = hass.config_entries.flow.async_configure
+    result = await _menu_flow(hass)
+    result = await configure(result["flow_id"], {"worker": f"{farm.pool_entry.entry_id}/hive1"})
+    result = await configure(result["flow_id"], {"next_step_id": "outlet_host"})
+    result = await configure(result["flow_id"], {"host": "127.0.0.1", "port": farm.strip.port})
+    result = await configure(result["flow_id"], {"outlet_choice": "0"})
+    result = await configure(result["flow_id"], SETTINGS_FORM)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+
+
+async def test_reconfigure_and_delete_a_rig(
+    hass: HomeAssistant, farm: Farm, hass_storage: dict[str, Any]
+) -> None:
+    """New settings apply after the reload; deleting a rig removes its entities and its stored state."""
+    await _first_rig(hass, farm)
+    entry = _watchdog(hass)
+    (rig,) = entry.subentries.values()
+    flows = hass.config_entries.subentries
+    result = await flows.async_init(
+        (entry.entry_id, SUBENTRY_RIG), context={"source": SOURCE_RECONFIGURE, "subentry_id": rig.subentry_id}
+    )
+    assert result["step_id"] == "reconfigure"
+    result = await flows.async_configure(
+        result["flow_id"], SETTINGS_FORM | {"name": "Hive one", "cooldown": 30}
+    )
+    assert result["type"] is FlowResultType.ABORT and result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert hass.data[RIGS][rig.subentry_id].settings.cooldown == 1800
+    assert hass.data[RIGS][rig.subentry_id].name == "Hive one"
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": "switch.hive_1_maintenance_pause_watchdog"}, blocking=True
+    )
+    assert rig.subentry_id in hass_storage[STORAGE_KEY]["data"]
+    assert hass.config_entries.async_remove_subentry(entry, rig.subentry_id)
+    await hass.async_block_till_done()
+    assert rig.subentry_id not in hass.data[RIGS]
+    assert rig.subentry_id not in hass_storage[STORAGE_KEY]["data"]
+    assert er.async_get(hass).async_get("sensor.hive_1_watchdog") is None
+
+
+async def test_no_witnesses_yet(hass: HomeAssistant) -> None:
+    """Without miners or pool accounts there is nothing to watch through: the flow says what to add first."""
+    result = await _menu_flow(hass)
+    assert result["type"] is FlowResultType.ABORT and result["reason"] == "no_witnesses"
