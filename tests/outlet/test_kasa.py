@@ -102,7 +102,7 @@ async def test_unknown_outlet_and_unreachable_device(start_outlet: StartOutlet) 
     await outlet.close()
     device.offline = True
     with pytest.raises(ApiConnectionError):
-        await KasaOutlet("127.0.0.1", port=device.port, wait=1).state()
+        await KasaOutlet("127.0.0.1", port=device.port, timeout=1).state()
 
 
 async def test_outlet_powers_the_miner_behind_it(
