@@ -1,7 +1,10 @@
 """Run simulated Bitaxes and Antminers and a real Home Assistant 2025.4.4 on 127.0.0.1 with them added.
 
 Every kind appears: the miners and a pool account are added through the config flow, the fleet
-overview is confirmed from Discovered as a user would.
+overview is confirmed from Discovered as a user would, and two watched rigs are added: a HiveOS rig
+known only as a pool worker on a simulated Kasa strip outlet (found by discovery sent to 127.0.0.1),
+and the first Bitaxe behind a simulated Kasa plug. A hang is triggered from the command line
+(the demo prints the curl line) so the whole watchdog loop can be watched in the UI.
 """
 
 from __future__ import annotations
@@ -13,19 +16,28 @@ import re
 import secrets
 import signal
 import sys
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from aiohttp import web
 
 from scripts.hass_runner import ROOT, USERNAME, HassApi, free_port, running_home_assistant
 from simulators import pools
 from simulators.axeos import AxeOSSimulator
+from simulators.kasa import KasaSimulator, load_fixture
 from simulators.pools import PoolSimulator, SimWorker
+from simulators.rig import PoweredRig
+from simulators.server import LOOPBACK
 from simulators.vnish import VNishSimulator
 
 BITAXES = (("2.9", "ultra"), ("2.12", "supra"), ("2.15", "gamma"), ("2.15", "gamma"))
 ANTMINERS = 2
 MINER_SENSOR = re.compile(r"^sensor\.(bitaxe|antminer)_[0-9a-f]+_(hashrate|power)$")
 VNISH_PASSWORD = "admin"  # noqa: S105 - the simulated miners' factory default
+HIVE_WORKER = "hiveos-rig"
+# Short times so a newcomer sees the whole loop in minutes (the seed's defaults are 10 / 10 / 3 / 3).
+DEMO_WATCH = {"time_until_offline": 2, "cooldown": 3, "max_consecutive_restarts": 3, "power_off_seconds": 3}
 
 
 async def start_fleet() -> tuple[list[AxeOSSimulator], list[VNishSimulator]]:
@@ -53,7 +65,7 @@ async def add_fleet(api: HassApi, bitaxes: list[AxeOSSimulator], antminers: list
 async def start_pool(bitaxes: list[AxeOSSimulator]) -> PoolSimulator:
     """Start the simulated pool: the Bitaxes' workers, and a rig known only to the pool (no API)."""
     workers = {bitaxe.state.hostname: SimWorker(1.0) for bitaxe in bitaxes}
-    pool = PoolSimulator(workers={**workers, "hiveos-rig": SimWorker(95.0)})
+    pool = PoolSimulator(workers={**workers, HIVE_WORKER: SimWorker(95.0)})
     await pool.start()
     return pool
 
@@ -63,6 +75,85 @@ async def add_pool(api: HassApi, pool: PoolSimulator) -> None:
     fields = {"address": pools.ADDRESS, "base_url": f"http://{pool.host}"}
     entry = await api.add_entry([{"next_step_id": "pool"}, {"pool": "ckpool"}, fields])
     print(f"added {entry['title']} (simulated CKPool, {len(pool.workers)} workers) at {pool.host}")
+
+
+async def start_outlets(bitaxe: AxeOSSimulator, pool: PoolSimulator) -> dict[str, PoweredRig]:
+    """Start a Kasa strip powering the HiveOS rig (outlet 1) and a plug powering the first Bitaxe."""
+    strip, plug = (
+        KasaSimulator(load_fixture("HS300(US)_2.0_1.0.12.json")),
+        KasaSimulator(load_fixture("HS110(EU)_1.0_1.2.5.json")),
+    )
+    for outlet in (strip, plug):
+        await outlet.start()
+    first_outlet = strip.children[0]["id"] if strip.children else None
+    return {
+        HIVE_WORKER: PoweredRig(strip, child=first_outlet, pool=pool, worker=HIVE_WORKER),
+        bitaxe.state.hostname: PoweredRig(plug, miner=bitaxe, pool=pool, worker=bitaxe.state.hostname),
+    }
+
+
+def _option(form: dict[str, Any], field: str, ending: str) -> str:
+    """Return the value of the option of a select field whose value or label ends with `ending`."""
+    (schema,) = [item for item in form["data_schema"] if item["name"] == field]
+    options = schema["selector"]["select"]["options"]
+    return next(o["value"] for o in options if o["value"].endswith(ending) or o["label"].endswith(ending))
+
+
+async def add_rigs(api: HassApi, rigs: dict[str, PoweredRig], bitaxe: AxeOSSimulator) -> None:
+    """Add both watched rigs through the config flow, as a user would."""
+    hive = rigs[HIVE_WORKER]
+    await api.add_entry(
+        [
+            {"next_step_id": "watchdog"},
+            lambda form: {"worker": _option(form, "worker", f"/{HIVE_WORKER}")},
+            {"next_step_id": "outlet_discover"},
+            {"target": LOOPBACK, "port": hive.outlet.port},  # never a broadcast in the demo
+            {"outlet_choice": "0"},
+            {"name": "HiveOS rig", **DEMO_WATCH},
+        ]
+    )
+    print(
+        f"added the watched rig HiveOS rig (pool worker {HIVE_WORKER}, Kasa strip outlet 1 at {hive.outlet.port})"
+    )
+    plug = rigs[bitaxe.state.hostname].outlet
+    await api.add_entry(
+        [
+            {"next_step_id": "watchdog"},
+            lambda form: {
+                "miner": _option(form, "miner", bitaxe.state.hostname),
+                "worker": _option(form, "worker", f"/{bitaxe.state.hostname}"),
+            },
+            {"next_step_id": "outlet_host"},
+            {"host": LOOPBACK, "port": plug.port},
+            {"name": "Bitaxe rig", **DEMO_WATCH},
+        ],
+        outcome="abort",  # the rig joins the watchdog entry made with the first one
+    )
+    print(f"added the watched rig Bitaxe rig ({bitaxe.state.hostname} on a Kasa plug at {plug.port})")
+
+
+async def start_hang_control(rigs: dict[str, PoweredRig]) -> web.AppRunner:
+    """Serve POST /hang/<rig> on loopback, so a hang can be triggered from the command line."""
+
+    async def hang(request: web.Request) -> web.Response:
+        rig = rigs.get(request.match_info["rig"])
+        if rig is None:
+            raise web.HTTPNotFound(text=f"rigs: {', '.join(rigs)}\n")
+        rig.hang(api_dead=request.query.get("api") != "alive")
+        return web.Response(text=f"{request.match_info['rig']} hangs; the watchdog acts after 2 minutes\n")
+
+    app = web.Application()
+    app.router.add_post("/hang/{rig}", hang)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, LOOPBACK, free_port()).start()
+    return runner
+
+
+def hang_command(runner: web.AppRunner, rig: str) -> str:
+    """Return the curl line that hangs a rig."""
+    (site,) = runner.sites
+    return f"curl -X POST {site.name}/hang/{rig}"
 
 
 async def accept_fleet_overview(api: HassApi, limit_seconds: float = 15) -> None:
@@ -139,6 +230,18 @@ async def check_live(api: HassApi) -> int:
     return 0 if ok else 1
 
 
+async def check_watchdog(api: HassApi, rigs: dict[str, PoweredRig]) -> bool:
+    """Power-cycle the HiveOS rig through the service and see its strip outlet go off and on again."""
+    states = {s["entity_id"]: s["state"] for s in await api.get("/api/states")}
+    watching = [states.get(f"sensor.{rig}_watchdog") for rig in ("hiveos_rig", "bitaxe_rig")]
+    outlet = rigs[HIVE_WORKER].outlet
+    await api.post("/api/services/mining_fleet/power_cycle", {"entity_id": "button.hiveos_rig_power_cycle"})
+    await asyncio.sleep(DEMO_WATCH["power_off_seconds"] + 2)
+    switched = [command["state"] for command in outlet.commands]
+    print(f"watched rigs: {watching}; the HiveOS rig's outlet was switched {switched} by a power cycle")
+    return watching == ["watching", "watching"] and switched == [0, 1]
+
+
 async def run(args: argparse.Namespace) -> int:
     """Start everything, print how to log in, and wait for Ctrl-C (or check and exit)."""
     config_dir = Path(args.config_dir).resolve()
@@ -146,6 +249,8 @@ async def run(args: argparse.Namespace) -> int:
     password = args.password or secrets.token_urlsafe(9)
     bitaxes, antminers = await start_fleet()
     pool = await start_pool(bitaxes)
+    rigs = await start_outlets(bitaxes[0], pool)
+    control = await start_hang_control(rigs)
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
@@ -154,16 +259,24 @@ async def run(args: argparse.Namespace) -> int:
             await add_fleet(api, bitaxes, antminers)
             await add_pool(api, pool)
             await accept_fleet_overview(api)
+            await add_rigs(api, rigs, bitaxes[0])
             print(
                 f"\nHome Assistant: {api.base}\nlogin: {USERNAME} / {password}\nlog: {config_dir / 'hass.out'}"
             )
+            print("hang a watched rig (the watchdog power-cycles it 2 minutes later):")
+            for rig in rigs:
+                print(f"  {hang_command(control, rig)}")
             if args.check:
-                return await check_live(api)
+                live = await check_live(api)
+                return live if live else (0 if await check_watchdog(api, rigs) else 1)
             print("Ctrl-C stops the miners and Home Assistant.", flush=True)
             await stop.wait()
     finally:
+        await control.cleanup()
         for server in [*bitaxes, *antminers, pool]:
             await server.stop()
+        for rig in rigs.values():
+            await rig.outlet.stop()
     return 0
 
 

@@ -6,7 +6,7 @@ Used by scripts/demo.py and the benchmarks. Only loopback is ever contacted.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 import contextlib
 from dataclasses import dataclass
 import json
@@ -116,6 +116,9 @@ def prepare_config(config_dir: Path, port: int, extra_yaml: str = "") -> None:
             (folder / "config_flow.py").write_text(SHADOW_FLOW.format(domain=domain))
 
 
+type Step = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
+
+
 @dataclass
 class HassApi:
     """An authenticated REST connection to the running Home Assistant."""
@@ -163,14 +166,18 @@ class HassApi:
             response.raise_for_status()
             return await response.text()
 
-    async def add_entry(self, steps: list[dict[str, Any]]) -> dict[str, Any]:
-        """Run the mining_fleet config flow through the given steps and return the created entry."""
+    async def add_entry(self, steps: list[Step], *, outcome: str = "create_entry") -> dict[str, Any]:
+        """Run the mining_fleet config flow through the given steps and return its last result.
+
+        A step is the form's input, or a function from the form shown to that input (to pick
+        options the form offers, such as a pool worker).
+        """
         flows = "/api/config/config_entries/flow"
         flow = await self.post(flows, {"handler": "mining_fleet"})
         for step in steps:
-            flow = await self.post(f"{flows}/{flow['flow_id']}", step)
-        if flow.get("type") != "create_entry":
-            raise RuntimeError(f"adding a miner failed: {flow}")
+            flow = await self.post(f"{flows}/{flow['flow_id']}", step(flow) if callable(step) else step)
+        if flow.get("type") != outcome:
+            raise RuntimeError(f"the config flow did not end in {outcome}: {flow}")
         return dict(flow)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -13,11 +13,23 @@ from ..const import CONF_KIND, DOMAIN, KIND_POOL, MINER_KINDS
 from ..logic.watchdog import Witnesses
 from ..miner.coordinator import MinerCoordinator
 from ..miner.registry import fleet_registry
-from ..pool.coordinator import PoolCoordinator
+from ..api.pools.models import PoolStatus
 
 CONF_MINER = "miner"
 CONF_POOL_ENTRY = "pool_entry"
 CONF_WORKER = "worker"
+
+
+class PoolAccount(Protocol):
+    """What the watchdog reads of a loaded pool account (the pool kind's coordinator)."""
+
+    @property
+    def last_update_success(self) -> bool:
+        """Return whether the pool answered its latest poll."""
+
+    @property
+    def data(self) -> PoolStatus | None:
+        """Return the workers the pool listed at its latest poll."""
 
 
 class WitnessReader:
@@ -87,7 +99,7 @@ class WitnessReader:
                 return entry.state
         return None
 
-    def pool(self) -> PoolCoordinator | None:
+    def pool(self) -> PoolAccount | None:
         """Return the loaded pool account the rig's worker belongs to."""
         if self.pool_entry_id is None:
             return None
@@ -98,8 +110,8 @@ class WitnessReader:
             or entry.state is not ConfigEntryState.LOADED
         ):
             return None
-        coordinator: PoolCoordinator = entry.runtime_data
-        return coordinator
+        account: PoolAccount = entry.runtime_data
+        return account
 
     def _pool(self, now: float) -> tuple[bool, float | None]:
         """Return whether the pool witness is known, and the worker's last share (unix seconds)."""
