@@ -7,7 +7,7 @@ from typing import Any
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 
 from custom_components.mining_fleet.const import DOMAIN, KIND_WATCHDOG, SUBENTRY_RIG
@@ -75,7 +75,12 @@ async def test_first_rig_from_the_menu_with_a_discovered_strip_outlet(
     assert rig.data["outlet"]["child"].endswith(farm.strip.children[1]["id"])
     assert "password" not in str(rig.data)
     assert hass.states.get("sensor.hive_1_watchdog").state == "watching"
-    # The rig's entities belong to its subentry.
+    # The rig's device is connected via its worker's; its entities belong to its subentry.
+    devices = dr.async_get(hass)
+    rig_device = devices.async_get_device(identifiers={(DOMAIN, f"rig_{rig.subentry_id}")})
+    worker_device = devices.async_get_device(identifiers={(DOMAIN, f"{farm.pool_entry.unique_id}/hive1")})
+    assert rig_device is not None and worker_device is not None
+    assert rig_device.via_device_id == worker_device.id
     entity = er.async_get(hass).async_get("sensor.hive_1_watchdog")
     assert entity is not None and entity.config_subentry_id == rig.subentry_id
 
@@ -109,7 +114,7 @@ async def test_more_rigs_as_subentries_typed_host_and_switch(hass: HomeAssistant
         result["flow_id"], {"next_step_id": "outlet_switch"}
     )
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"entity_id": "switch.hive_1_maintenance_pause_watchdog"}
+        result["flow_id"], {"entity_id": "switch.hive_1_maintenance_mode"}
     )
     assert result["errors"] == {"base": "not_an_outlet"}
     await hass.async_block_till_done()
@@ -148,7 +153,7 @@ async def test_reconfigure_and_delete_a_rig(
     assert hass.data[RIGS][rig.subentry_id].settings.cooldown == 1800
     assert hass.data[RIGS][rig.subentry_id].name == "Hive one"
     await hass.services.async_call(
-        "switch", "turn_on", {"entity_id": "switch.hive_1_maintenance_pause_watchdog"}, blocking=True
+        "switch", "turn_on", {"entity_id": "switch.hive_1_maintenance_mode"}, blocking=True
     )
     assert rig.subentry_id in hass_storage[STORAGE_KEY]["data"]
     assert hass.config_entries.async_remove_subentry(entry, rig.subentry_id)

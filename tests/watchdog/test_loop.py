@@ -148,7 +148,7 @@ async def test_maintenance_pause_stops_all_action(
         },
     )
     await hass.services.async_call(
-        "switch", "turn_on", {"entity_id": "switch.hive_1_maintenance_pause_watchdog"}, blocking=True
+        "switch", "turn_on", {"entity_id": "switch.hive_1_maintenance_mode"}, blocking=True
     )
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()

@@ -9,10 +9,22 @@ from typing import Any
 
 from kasa import AuthenticationError, Credentials, Device, DeviceConfig, Discover, KasaException, Module
 
-from .errors import ApiConnectionError, ApiInvalidCredentialsError, ApiResponseError
+from .errors import ApiConnectionError, ApiError, ApiInvalidCredentialsError, ApiResponseError
+from .parse import as_number
 
 DEFAULT_TIMEOUT = 5
-_KASA_ERRORS = (KasaException, TimeoutError, OSError)
+# python-kasa raises its own errors for the network, and plain Python ones for replies it cannot
+# read (a "feature" that is a list, a missing relay_state …): both are our device errors.
+_KASA_ERRORS = (
+    KasaException,
+    TimeoutError,
+    OSError,
+    KeyError,
+    IndexError,
+    TypeError,
+    ValueError,
+    AttributeError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +46,13 @@ class OutletChoice:
     config: dict[str, Any]
 
 
-def _error(host: str, err: Exception) -> ApiConnectionError | ApiInvalidCredentialsError:
+def _error(host: str, err: Exception) -> ApiError:
     """Map a python-kasa failure into the exception tree."""
     if isinstance(err, AuthenticationError):
         return ApiInvalidCredentialsError(f"{host} refused the TP-Link credentials: {err}")
-    return ApiConnectionError(f"cannot reach the outlet at {host}: {err}")
+    if isinstance(err, KasaException | TimeoutError | OSError):
+        return ApiConnectionError(f"cannot reach the outlet at {host}: {err}")
+    return ApiResponseError(f"the outlet at {host} sent a reply python-kasa cannot read: {err!r}")
 
 
 def _choices(device: Device) -> list[OutletChoice]:
@@ -143,9 +157,13 @@ class KasaOutlet:
         """Read the outlet's relay and power."""
         async with self._lock:
             outlet = await self._outlet(refresh=True)
-        energy = outlet.modules.get(Module.Energy)
-        power = energy.current_consumption if energy is not None else None
-        return OutletState(on=bool(outlet.is_on), power_w=None if power is None else float(power))
+            try:
+                energy = outlet.modules.get(Module.Energy)
+                power = as_number(energy.current_consumption) if energy is not None else None
+                return OutletState(on=outlet.is_on is True, power_w=power)
+            except _KASA_ERRORS as err:
+                await self._forget()
+                raise _error(self.host, err) from err
 
     async def set_on(self, on: bool) -> None:
         """Switch the outlet on or off."""

@@ -117,13 +117,16 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
 
     @property
     def device_info(self) -> DeviceInfo:
-        """Return the rig's own device, attached to its miner's or worker's where it has one."""
-        return DeviceInfo(
+        """Return the rig's own device, connected via its miner's or its worker's device."""
+        info = DeviceInfo(
             identifiers={(DOMAIN, self.unique_id_base)},
             name=self.subentry.title,
-            manufacturer="mining_fleet",
+            manufacturer="Mining Fleet",
             model="Watched rig",
         )
+        if (via := self.witness.device_identifier()) is not None:
+            info["via_device"] = (DOMAIN, via)
+        return info
 
     @property
     def snapshot(self) -> RigSnapshot | None:

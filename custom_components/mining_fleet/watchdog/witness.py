@@ -9,11 +9,11 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
+from ..api.pools.models import PoolStatus
 from ..const import CONF_KIND, DOMAIN, KIND_POOL, MINER_KINDS
 from ..logic.watchdog import Witnesses
 from ..miner.coordinator import MinerCoordinator
 from ..miner.registry import fleet_registry
-from ..api.pools.models import PoolStatus
 
 CONF_MINER = "miner"
 CONF_POOL_ENTRY = "pool_entry"
@@ -89,6 +89,21 @@ class WitnessReader:
         if self._api_silent_since is None:
             self._api_silent_since = now
         return True, False
+
+    def device_identifier(self) -> str | None:
+        """Return our identifier of the miner's device, or else of the pool worker's device."""
+        devices = dr.async_get(self._hass)
+        if self.miner_device_id is not None and (device := devices.async_get(self.miner_device_id)):
+            return next((identifier for domain, identifier in device.identifiers if domain == DOMAIN), None)
+        entry = (
+            None
+            if self.pool_entry_id is None
+            else self._hass.config_entries.async_get_entry(self.pool_entry_id)
+        )
+        if entry is None:
+            return None
+        identifier = f"{entry.unique_id}/{self.worker}"
+        return identifier if devices.async_get_device(identifiers={(DOMAIN, identifier)}) else None
 
     def _miner_entry_state(self) -> ConfigEntryState | None:
         """Return the state of the config entry the miner device belongs to."""
