@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from hypothesis import given, strategies as st
 
 from custom_components.mining_fleet.logic.watchdog import (
@@ -13,6 +15,8 @@ from custom_components.mining_fleet.logic.watchdog import (
     Witnesses,
     decide,
     offline_verdict,
+    state_from_dict,
+    state_to_dict,
 )
 
 SETTINGS = WatchSettings(time_until_offline=600, cooldown=600, max_consecutive_restarts=3)
@@ -149,3 +153,47 @@ def test_verdict_is_offline_exactly_when_a_witness_is_overdue(
     assert verdict.online is (not overdue)
     if not verdict.online:
         assert verdict.since == NOW - max(overdue)
+
+
+@given(
+    st.one_of(
+        st.none(),
+        st.text(max_size=5),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "consecutive_power_cycles",
+                    "last_action",
+                    "last_action_at",
+                    "soft_restart_tried",
+                    "gave_up",
+                    "healthy_since",
+                ]
+            ),
+            st.one_of(
+                st.none(),
+                st.booleans(),
+                st.integers(),
+                st.floats(),
+                st.text(max_size=12),
+                st.lists(st.integers(), max_size=2),
+            ),
+        ),
+    )
+)
+def test_any_stored_state_reads_back_as_a_state(stored: object) -> None:
+    """A damaged store never crashes the watchdog: it reads a state with sane numbers (or starts over)."""
+    state = state_from_dict(stored)
+    assert state.consecutive_power_cycles >= 0
+    for moment in (state.last_action_at, state.healthy_since):
+        assert moment is None or math.isfinite(moment)
+
+
+@given(steps)
+def test_states_survive_the_store(history: list[tuple[float, Verdict, bool]]) -> None:
+    """Every state the rules reach is written and read back unchanged."""
+    state, now = WatchState(), 0.0
+    for gap, verdict, api_answers in history:
+        now += gap
+        _, state = decide(verdict, state, SETTINGS, now, api_answers=api_answers)
+        assert state_from_dict(state_to_dict(state)) == state

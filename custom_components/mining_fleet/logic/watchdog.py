@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 import enum
+import math
 from typing import Any
 
 
@@ -200,10 +201,12 @@ def state_from_dict(data: Any) -> WatchState:
             gave_up=bool(data.get("gave_up", False)),
             healthy_since=_optional_time(data.get("healthy_since")),
         )
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return WatchState()
 
 
 def _optional_time(value: Any) -> float | None:
-    """Return a stored unix time, or None."""
-    return None if value is None else float(value)
+    """Return a stored unix time, or None (also for one that is not a finite number)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
