@@ -10,6 +10,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
@@ -125,6 +126,21 @@ async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, minutes: 
         freezer.tick(timedelta(seconds=30))
         async_fire_time_changed(hass)
         await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.fixture
+async def template_switch(hass: HomeAssistant) -> None:
+    """Set up a template switch over an input boolean, as a Shelly would be (before the farm sets up "switch")."""
+    assert await async_setup_component(hass, "input_boolean", {"input_boolean": {"relay": {"initial": True}}})
+    relay = {"entity_id": "input_boolean.relay"}
+    socket = {
+        "value_template": "{{ is_state('input_boolean.relay', 'on') }}",
+        "turn_on": {"action": "input_boolean.turn_on", "target": relay},
+        "turn_off": {"action": "input_boolean.turn_off", "target": relay},
+    }
+    config = {"switch": {"platform": "template", "switches": {"rig_socket": socket}}}
+    assert await async_setup_component(hass, "switch", config)
+    await hass.async_block_till_done()
 
 
 @pytest.fixture

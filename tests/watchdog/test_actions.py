@@ -6,7 +6,6 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.setup import async_setup_component
 import pytest
 
 from custom_components.mining_fleet.const import DOMAIN
@@ -66,21 +65,6 @@ async def test_power_cycle_targets_must_be_rigs(hass: HomeAssistant, farm: Farm)
         await hass.services.async_call(DOMAIN, "reset_watchdog", {"area_id": "nowhere"}, blocking=True)
     assert nothing.value.translation_key == "no_rigs_targeted"
     assert farm.strip.commands == []
-
-
-@pytest.fixture
-async def template_switch(hass: HomeAssistant) -> None:
-    """Set up a template switch over an input boolean, as a Shelly would be (before the farm sets up "switch")."""
-    assert await async_setup_component(hass, "input_boolean", {"input_boolean": {"relay": {"initial": True}}})
-    relay = {"entity_id": "input_boolean.relay"}
-    socket = {
-        "value_template": "{{ is_state('input_boolean.relay', 'on') }}",
-        "turn_on": {"action": "input_boolean.turn_on", "target": relay},
-        "turn_off": {"action": "input_boolean.turn_off", "target": relay},
-    }
-    config = {"switch": {"platform": "template", "switches": {"rig_socket": socket}}}
-    assert await async_setup_component(hass, "switch", config)
-    await hass.async_block_till_done()
 
 
 async def test_any_switch_entity_can_be_the_outlet(

@@ -9,12 +9,16 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.mining_fleet.const import DOMAIN, KIND_WATCHDOG, SUBENTRY_RIG
+from custom_components.mining_fleet.const import CONF_KIND, DOMAIN, KIND_POOL, KIND_WATCHDOG, SUBENTRY_RIG
 from custom_components.mining_fleet.watchdog import config_flow
 from custom_components.mining_fleet.watchdog.rig import RIGS
 from custom_components.mining_fleet.watchdog.store import STORAGE_KEY
+from simulators import pools
+from simulators.pools import PoolSimulator, SimWorker
 
+from ..conftest import set_up_entry
 from .conftest import Farm
 
 SETTINGS_FORM = {
@@ -85,7 +89,9 @@ async def test_first_rig_from_the_menu_with_a_discovered_strip_outlet(
     assert entity is not None and entity.config_subentry_id == rig.subentry_id
 
 
-async def test_more_rigs_as_subentries_typed_host_and_switch(hass: HomeAssistant, farm: Farm) -> None:
+async def test_more_rigs_as_subentries_typed_host_and_switch(
+    hass: HomeAssistant, template_switch: None, farm: Farm
+) -> None:
     """A second rig by typed host, a third from the menu; refusals for a watched miner and our own switch."""
     await _first_rig(hass, farm)
     entry = _watchdog(hass)
@@ -98,13 +104,20 @@ async def test_more_rigs_as_subentries_typed_host_and_switch(hass: HomeAssistant
     result = await flows.async_configure(result["flow_id"], {"next_step_id": "outlet_host"})
     result = await flows.async_configure(result["flow_id"], {"host": "127.0.0.1", "port": 9})
     assert result["errors"] == {"base": "outlet_cannot_connect"}
-    result = await flows.async_configure(result["flow_id"], {"host": "127.0.0.1", "port": farm.plug.port})
+    account = {"username": "me@example.com", "password": "tp-link-secret"}  # a legacy plug ignores it
+    result = await flows.async_configure(
+        result["flow_id"], {"host": "127.0.0.1", "port": farm.plug.port} | account
+    )
     assert result["step_id"] == "settings"
     result = await flows.async_configure(result["flow_id"], SETTINGS_FORM | {"name": "Bitaxe rig"})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert hass.states.get("sensor.bitaxe_rig_watchdog").state == "watching"
     assert hass.states.get("sensor.bitaxe_rig_outlet_power") is not None  # the HS110 meters
+    assert "tp-link-secret" not in str(_watchdog(hass).subentries)
+    result = await flows.async_init((entry.entry_id, SUBENTRY_RIG), context={"source": SOURCE_USER})
+    result = await flows.async_configure(result["flow_id"], {"miner": farm.miner_device_id(hass)})
+    assert result["errors"] == {"base": "already_watched"}
     # From the menu again: the rig joins the existing entry.
     result = await _menu_flow(hass)
     result = await hass.config_entries.flow.async_configure(
@@ -117,7 +130,16 @@ async def test_more_rigs_as_subentries_typed_host_and_switch(hass: HomeAssistant
         result["flow_id"], {"entity_id": "switch.hive_1_maintenance_mode"}
     )
     assert result["errors"] == {"base": "not_an_outlet"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"entity_id": "switch.rig_socket"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], SETTINGS_FORM | {"name": "Steady"}
+    )
+    assert result["type"] is FlowResultType.ABORT and result["reason"] == "rig_added"
     await hass.async_block_till_done()
+    assert [rig.title for rig in _watchdog(hass).subentries.values()] == ["Hive 1", "Bitaxe rig", "Steady"]
+    assert hass.states.get("binary_sensor.steady_outlet").state == "on"
 
 
 async def _first_rig(hass: HomeAssistant, farm: Farm) -> None:
@@ -161,6 +183,48 @@ async def test_reconfigure_and_delete_a_rig(
     assert rig.subentry_id not in hass.data[RIGS]
     assert rig.subentry_id not in hass_storage[STORAGE_KEY]["data"]
     assert er.async_get(hass).async_get("sensor.hive_1_watchdog") is None
+
+
+async def test_discovered_outlet_that_does_not_answer_commands(hass: HomeAssistant, farm: Farm) -> None:
+    """A plug that answers discovery but not its commands is "cannot connect", not a crash."""
+    assert farm.strip._server is not None
+    farm.strip._server.close()  # UDP discovery still answers
+    await farm.strip._server.wait_closed()
+    result = await _menu_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"worker": f"{farm.pool_entry.entry_id}/hive1"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "outlet_discover"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"target": "127.0.0.1", "port": farm.strip.port}
+    )
+    assert result["errors"] == {"base": "outlet_cannot_connect"}
+
+
+async def test_only_the_witnesses_there_are_offered(hass: HomeAssistant, setup_miner: Any) -> None:
+    """With a miner and no pool account, the form asks for the miner only."""
+    await setup_miner()
+    result = await _menu_flow(hass)
+    assert [str(key) for key in result["data_schema"].schema] == ["miner"]
+
+
+async def test_a_pool_alone_offers_its_workers(hass: HomeAssistant, socket_enabled: None) -> None:
+    """With a pool account and no miner, the form asks for a worker only."""
+    pool = PoolSimulator(workers={"hive1": SimWorker(90.0)})
+    await pool.start()
+    data = {
+        CONF_KIND: KIND_POOL,
+        "pool": "ocean",
+        "base_url": f"http://{pool.host}",
+        "address": pools.ADDRESS,
+    }
+    await set_up_entry(hass, MockConfigEntry(domain=DOMAIN, title="OCEAN", unique_id="ocean", data=data))
+    result = await _menu_flow(hass)
+    assert [str(key) for key in result["data_schema"].schema] == ["worker"]
+    await hass.config_entries.async_unload(hass.config_entries.async_entries(DOMAIN)[0].entry_id)
+    await pool.stop()
 
 
 async def test_no_witnesses_yet(hass: HomeAssistant) -> None:
