@@ -170,15 +170,17 @@ class KasaSimulator:
     def _switch(self, children: list[str] | None, on: bool) -> None:
         """Set relays and tell whoever is powered by them."""
         info = self.replies["system"]["get_sysinfo"]
+        targets: list[str | None] = []
         if children is None:
+            if bool(info.get("relay_state")) != on:  # a relay that does not move powers nothing up
+                targets.append(None)
             info["relay_state"] = int(on)
-            targets: list[str | None] = [None]
         else:
-            targets = []
             for child in info.get("children", []):
                 if child["id"] in children or any(child["id"].endswith(wanted) for wanted in children):
+                    if bool(child["state"]) != on:
+                        targets.append(child["id"])
                     child["state"] = int(on)
-                    targets.append(child["id"])
         for target in targets:
             if self.on_relay:
                 self.on_relay(target, on)

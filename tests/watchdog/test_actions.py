@@ -5,7 +5,7 @@ from __future__ import annotations
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 
 from custom_components.mining_fleet.const import DOMAIN
@@ -142,3 +142,30 @@ async def test_diagnostics_show_each_rig(hass: HomeAssistant, farm: Farm) -> Non
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
     text = str(diagnostics)
     assert "Hive 1" in text and "watching" in text and "password" not in text.lower()
+
+
+async def test_a_miner_that_refuses_us_is_not_a_hung_miner(
+    hass: HomeAssistant, farm: Farm, freezer: FrozenDateTimeFactory
+) -> None:
+    """A miner answering 401 (Home Assistant not on its network) for half an hour is never power-cycled."""
+    await add_watchdog(
+        hass, {"Bitaxe rig": rig_data(await farm.outlet(farm.plug), miner=farm.miner_device_id(hass))}
+    )
+    farm.miner.fault = Fault.NOT_LOCAL
+    await advance(hass, freezer, 30)
+    assert farm.plug.commands == []
+    assert hass.states.get("sensor.bitaxe_rig_offline_reason").state == "online"
+
+
+async def test_a_switch_that_is_gone_is_an_outlet_error(hass: HomeAssistant, farm: Farm) -> None:
+    """Power-cycling through a switch entity that no longer exists is refused with a reason, nothing pretends."""
+    outlet = {"type": "switch", "entity_id": "switch.gone"}
+    await add_watchdog(
+        hass, {"Hive 1": rig_data(outlet, pool_entry=farm.pool_entry.entry_id, worker="hive1")}
+    )
+    with pytest.raises(HomeAssistantError) as failed:
+        await hass.services.async_call(
+            "button", "press", {"entity_id": "button.hive_1_power_cycle"}, blocking=True
+        )
+    assert failed.value.translation_key == "outlet_failed"
+    assert hass.states.get("binary_sensor.hive_1_outlet").state == "unknown"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -11,6 +12,7 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 
 from custom_components.mining_fleet.const import DOMAIN
+from custom_components.mining_fleet.watchdog.rig import RIGS
 from custom_components.mining_fleet.watchdog.store import STORAGE_KEY, STORAGE_VERSION
 
 from ..conftest import set_up_entry
@@ -79,7 +81,7 @@ async def test_a_power_cycle_in_progress_ends_with_the_outlet_on(
     await hass.async_block_till_done()
     assert _outlet_on(farm)
     assert farm.actions() == [("Hive 1", "power_cycle", "ok")]
-    assert farm.events[0].data["reason"] == "home_assistant_stopping"
+    assert farm.events[0].data["reason"] == "manual"  # the cycle keeps its reason, it only ends early
     assert hass_storage[STORAGE_KEY]["data"][rig_id("Hive 1")]["outlet_off_since"] is None
 
 
@@ -108,3 +110,86 @@ def _rig_device(hass: HomeAssistant) -> str:
     device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"rig_{rig_id('Hive 1')}")})
     assert device is not None
     return device.id
+
+
+async def test_a_check_during_a_power_cycle_by_hand_leaves_the_record_alone(
+    hass: HomeAssistant, farm: Farm, hass_storage: dict[str, Any]
+) -> None:
+    """A check that runs while the outlet is being switched off waits: the record says "off by us" throughout."""
+    await add_watchdog(hass, await _hive(hass, farm))
+    rig = hass.data[RIGS][rig_id("Hive 1")]
+    await asyncio.gather(rig.async_power_cycle(300), rig.async_refresh(), rig.async_refresh())
+    assert not _outlet_on(farm)
+    assert hass_storage[STORAGE_KEY]["data"][rig_id("Hive 1")]["outlet_off_since"] is not None
+    await hass.config_entries.async_unload(hass.config_entries.async_entries(DOMAIN)[-1].entry_id)
+    assert _outlet_on(farm)
+
+
+async def test_stopping_while_the_outlet_is_being_switched_off(hass: HomeAssistant, farm: Farm) -> None:
+    """Home Assistant stops in the middle of the off command: the outlet still ends up on."""
+    await add_watchdog(hass, await _hive(hass, farm))
+    rig = hass.data[RIGS][rig_id("Hive 1")]
+    cycle = hass.async_create_task(rig.async_power_cycle(300))
+    await asyncio.sleep(0)  # the cycle has taken the outlet
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await cycle
+    await hass.async_block_till_done()
+    assert _outlet_on(farm)
+    assert farm.actions() == [("Hive 1", "power_cycle", "ok")]
+
+
+async def test_deleting_a_rig_while_its_outlet_is_off(
+    hass: HomeAssistant, farm: Farm, hass_storage: dict[str, Any]
+) -> None:
+    """The outlet is switched on, the rig's record and repair issues go with it."""
+    entry = await add_watchdog(hass, await _hive(hass, farm))
+    await hass.services.async_call(
+        DOMAIN, "power_cycle", {"entity_id": "button.hive_1_power_cycle", "off_seconds": 300}, blocking=True
+    )
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"gave_up_{rig_id('Hive 1')}",
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="rig_gave_up",
+    )
+    assert hass.config_entries.async_remove_subentry(entry, rig_id("Hive 1"))
+    await hass.async_block_till_done()
+    assert _outlet_on(farm)
+    assert rig_id("Hive 1") not in hass_storage[STORAGE_KEY]["data"]
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"gave_up_{rig_id('Hive 1')}") is None
+
+
+async def test_a_deleted_rig_whose_outlet_would_not_switch_on_is_switched_on_at_the_next_start(
+    hass: HomeAssistant, farm: Farm, hass_storage: dict[str, Any]
+) -> None:
+    """The store keeps how to reach an outlet we left off, even after its rig is gone."""
+    outlet = await farm.outlet(farm.strip)
+    farm.strip.answer(
+        {
+            "context": {"child_ids": [farm.strip.children[0]["id"]]},
+            "system": {"set_relay_state": {"state": 0}},
+        }
+    )
+    hass_storage[STORAGE_KEY] = {
+        "version": STORAGE_VERSION,
+        "key": STORAGE_KEY,
+        "data": {"gone": {"outlet_off_since": 1.0, "outlet": outlet}},
+    }
+    await add_watchdog(hass, {})
+    assert _outlet_on(farm)
+    assert "gone" not in hass_storage[STORAGE_KEY]["data"]
+
+
+async def test_one_rig_with_unusable_settings_does_not_stop_the_others(
+    hass: HomeAssistant, farm: Farm
+) -> None:
+    """A rig whose stored outlet cannot be built is reported; its neighbour is watched."""
+    rigs = await _hive(hass, farm)
+    rigs["Broken"] = rig_data(
+        {"type": "kasa", "host": "127.0.0.1"}, pool_entry=farm.pool_entry.entry_id, worker="steady"
+    )
+    await add_watchdog(hass, rigs)
+    assert hass.states.get("sensor.hive_1_watchdog").state == "watching"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"invalid_{rig_id('Broken')}") is not None

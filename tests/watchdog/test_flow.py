@@ -69,6 +69,8 @@ async def test_first_rig_from_the_menu_with_a_discovered_strip_outlet(
     assert result["step_id"] == "outlet_pick"
     result = await configure(result["flow_id"], {"outlet_choice": "1"})
     assert result["step_id"] == "settings"
+    result = await configure(result["flow_id"], SETTINGS_FORM | {"name": "  "})
+    assert result["errors"] == {"name": "name_required"}
     result = await configure(result["flow_id"], SETTINGS_FORM)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -167,6 +169,8 @@ async def test_reconfigure_and_delete_a_rig(
         (entry.entry_id, SUBENTRY_RIG), context={"source": SOURCE_RECONFIGURE, "subentry_id": rig.subentry_id}
     )
     assert result["step_id"] == "reconfigure"
+    result = await flows.async_configure(result["flow_id"], SETTINGS_FORM | {"name": ""})
+    assert result["errors"] == {"name": "name_required"}
     result = await flows.async_configure(
         result["flow_id"], SETTINGS_FORM | {"name": "Hive one", "cooldown": 30}
     )

@@ -72,13 +72,17 @@ def offline_verdict(witnesses: Witnesses, settings: WatchSettings) -> Verdict:
     if witnesses.has_api and witnesses.api_unreachable_since is not None:
         silent.append((witnesses.api_unreachable_since, Reason.API_UNREACHABLE))
     if witnesses.has_worker:
-        # A worker that vanished from the list has been silent since its last share, if that came first.
-        if witnesses.last_share is not None:
-            silent.append((witnesses.last_share, Reason.NO_SHARES))
-        elif witnesses.not_hashing_since is not None:
-            silent.append((witnesses.not_hashing_since, Reason.NO_SHARES))
+        share = witnesses.last_share if witnesses.last_share is not None else witnesses.not_hashing_since
         if witnesses.worker_missing_since is not None:
-            silent.append((witnesses.worker_missing_since, Reason.WORKER_MISSING))
+            # A worker that vanished from the list has been silent since its last share, if that came first.
+            since = (
+                witnesses.worker_missing_since
+                if share is None
+                else min(share, witnesses.worker_missing_since)
+            )
+            silent.append((since, Reason.WORKER_MISSING))
+        elif share is not None:
+            silent.append((share, Reason.NO_SHARES))
     overdue = sorted((since, reason) for since, reason in silent if witnesses.now - since >= limit)
     if not overdue:
         return Verdict(online=True)
@@ -107,7 +111,10 @@ def _while_online(state: WatchState, settings: WatchSettings, now: float) -> Wat
     """Count healthy time; after a whole cooldown of it, start over."""
     healthy_since = state.healthy_since if state.healthy_since is not None else now
     if now - healthy_since >= settings.cooldown:
-        return WatchState(healthy_since=healthy_since)
+        # The counters start over; what was done last, and when, stays (sensors, the manual guard).
+        return WatchState(
+            last_action=state.last_action, last_action_at=state.last_action_at, healthy_since=healthy_since
+        )
     return replace(state, healthy_since=healthy_since)
 
 
@@ -147,6 +154,7 @@ class Phase(enum.StrEnum):
 
     WATCHING = "watching"
     COOLING_DOWN = "cooling_down"
+    RESTARTING = "restarting"  # the mining software, through the miner's API
     POWER_CYCLING = "power_cycling"
     OUTLET_OFF = "outlet_off"  # someone else switched the outlet off: the watchdog leaves it so
     GAVE_UP = "gave_up"
@@ -161,19 +169,18 @@ def phase_of(
     paused: bool,
     cycling: bool,
     outlet_on: bool | None,
+    restarting: bool = False,
 ) -> Phase:
     """Return the phase, the most pressing first."""
-    if paused:
-        return Phase.DISABLED
-    if cycling:
-        return Phase.POWER_CYCLING
-    if state.gave_up:
-        return Phase.GAVE_UP
-    if outlet_on is False:
-        return Phase.OUTLET_OFF
-    if state.in_cooldown(now, settings):
-        return Phase.COOLING_DOWN
-    return Phase.WATCHING
+    checks = (
+        (paused, Phase.DISABLED),
+        (restarting, Phase.RESTARTING),
+        (cycling, Phase.POWER_CYCLING),
+        (state.gave_up, Phase.GAVE_UP),
+        (outlet_on is False, Phase.OUTLET_OFF),
+        (state.in_cooldown(now, settings), Phase.COOLING_DOWN),
+    )
+    return next((phase for applies, phase in checks if applies), Phase.WATCHING)
 
 
 def state_to_dict(state: WatchState) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY, ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryNotReady, HomeAssistantError
 from homeassistant.helpers import device_registry as dr, discovery_flow
 from homeassistant.util.hass_dict import HassKey
 
@@ -101,7 +102,18 @@ def _async_offer_fleet_overview(hass: HomeAssistant) -> None:
 async def async_setup_miner(
     hass: HomeAssistant, entry: ConfigEntry[Any], coordinator: MinerCoordinator[Any]
 ) -> None:
-    """Read the miner once (or raise ConfigEntryNotReady), then make it the entry's runtime data."""
-    await coordinator.async_config_entry_first_refresh()
+    """Read the miner once (or raise ConfigEntryNotReady naming why), then make it the entry's runtime data."""
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except ConfigEntryNotReady as err:
+        cause = err.__cause__
+        if not isinstance(cause, HomeAssistantError) or cause.translation_key is None:
+            raise
+        # Keep the reason's key on the entry: the rig watchdog tells "unreachable" from "refuses us".
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key=cause.translation_key,
+            translation_placeholders=cause.translation_placeholders,
+        ) from cause
     entry.runtime_data = coordinator
     async_register_miner(hass, entry, coordinator)

@@ -10,17 +10,19 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 
-from ..const import SUBENTRY_RIG
+from ..api.errors import ApiError
+from ..const import DOMAIN, LOGGER, SUBENTRY_RIG
 from ..miner.diagnostics import plain
 from . import binary_sensor, button, sensor, switch
 from .entity import WatchdogConfigEntry
-from .outlet import CONF_OUTLET, build_outlet
+from .outlet import CONF_OUTLET, RigOutlet, build_outlet
 from .rig import RIGS, RigWatchdog
-from .store import async_get_store
+from .store import WatchdogStore, async_get_store
 
 PLATFORMS = {
     Platform.BINARY_SENSOR: binary_sensor.async_setup_entry,
@@ -33,15 +35,15 @@ PLATFORMS = {
 async def async_setup_entry(hass: HomeAssistant, entry: WatchdogConfigEntry) -> None:
     """Start one watchdog per rig; a rig added, changed or deleted reloads the entry."""
     store = await async_get_store(hass)
+    await _async_settle_deleted_rigs(hass, entry, store)
     rigs = hass.data.setdefault(RIGS, {})
     entry.runtime_data = {}
     for subentry in entry.subentries.values():
-        if subentry.subentry_type != SUBENTRY_RIG:
-            continue
-        rig = RigWatchdog(hass, entry, subentry, store, build_outlet(hass, subentry.data[CONF_OUTLET]))
-        entry.runtime_data[rig.rig_id] = rigs[rig.rig_id] = rig
-        entry.async_on_unload(partial(_forget_rig, rigs, rig.rig_id))
-        await rig.async_start()
+        if subentry.subentry_type == SUBENTRY_RIG and (outlet := _outlet_of(hass, subentry)) is not None:
+            rig = RigWatchdog(hass, entry, subentry, store, outlet)
+            entry.runtime_data[rig.rig_id] = rigs[rig.rig_id] = rig
+            entry.async_on_unload(partial(_forget_rig, rigs, rig.rig_id))
+            await rig.async_start()
     entry.async_on_unload(entry.add_update_listener(_async_reload))
 
     async def power_on_before_stop(_: Event) -> None:
@@ -51,6 +53,45 @@ async def async_setup_entry(hass: HomeAssistant, entry: WatchdogConfigEntry) -> 
     entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, power_on_before_stop))
 
 
+def _outlet_of(hass: HomeAssistant, subentry: ConfigSubentry) -> RigOutlet | None:
+    """Return a rig's outlet; one that cannot be built costs that rig (with a repair issue), not the others."""
+    try:
+        return build_outlet(hass, subentry.data[CONF_OUTLET])
+    except (KeyError, TypeError, ValueError) as err:
+        LOGGER.error(
+            "%s: its outlet settings cannot be used (%r); delete and add the rig again", subentry.title, err
+        )
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            f"invalid_{subentry.subentry_id}",
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="rig_invalid",
+            translation_placeholders={"rig": subentry.title},
+        )
+        return None
+
+
+async def _async_settle_deleted_rigs(
+    hass: HomeAssistant, entry: WatchdogConfigEntry, store: WatchdogStore
+) -> None:
+    """Forget rigs the user deleted: their issues and records, after switching on an outlet one left off."""
+    for rig_id in store.rig_ids() - set(entry.subentries):
+        record = store.get(rig_id)
+        if record.outlet_off_since is not None and record.outlet is not None:
+            try:
+                await build_outlet(hass, record.outlet).set_on(True)
+            except (ApiError, KeyError, TypeError, ValueError) as err:
+                LOGGER.error(
+                    "A deleted rig's outlet could not be switched back on (trying at the next start): %s", err
+                )
+                continue
+        for problem in ("gave_up", "outlet_off", "invalid"):
+            ir.async_delete_issue(hass, DOMAIN, f"{problem}_{rig_id}")
+        await store.async_remove(rig_id)
+
+
 def _forget_rig(rigs: dict[str, RigWatchdog], rig_id: str) -> None:
     """Take an unloaded rig out of the services' reach."""
     rigs.pop(rig_id, None)
@@ -58,15 +99,7 @@ def _forget_rig(rigs: dict[str, RigWatchdog], rig_id: str) -> None:
 
 async def _async_reload(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     """Reload after a rig was added, changed or deleted (each rig's outlet ends up on first)."""
-    await _async_forget_deleted(hass, entry)
     hass.config_entries.async_schedule_reload(entry.entry_id)
-
-
-async def _async_forget_deleted(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
-    """Drop the stored state of rigs the user deleted."""
-    store = await async_get_store(hass)
-    for rig_id in set(entry.runtime_data) - set(entry.subentries):
-        await store.async_remove(rig_id)
 
 
 async def async_get_diagnostics(hass: HomeAssistant, entry: WatchdogConfigEntry) -> dict[str, Any]:

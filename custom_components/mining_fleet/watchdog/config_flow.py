@@ -285,11 +285,25 @@ class RigSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]):
 
     async def async_step_settings(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """Name the rig and set when the watchdog acts (the seed script's defaults)."""
-        if user_input is not None:
-            return await self._async_finish_rig(
-                user_input[CONF_NAME], self._rig | _settings_from_form(user_input)
-            )
-        return self.async_show_form(step_id="settings", data_schema=_settings_schema({}))
+        errors = _settings_errors(user_input)
+        if user_input is not None and not errors:
+            name = user_input[CONF_NAME].strip()
+            return await self._async_finish_rig(name, self._rig | _settings_from_form(user_input))
+        return self.async_show_form(
+            step_id="settings", data_schema=_settings_schema(_as_stored(user_input)), errors=errors
+        )
+
+
+def _as_stored(user_input: dict[str, Any] | None) -> dict[str, Any]:
+    """Return a submitted settings form as stored, to show it again."""
+    return {} if user_input is None else {CONF_NAME: user_input[CONF_NAME], **_settings_from_form(user_input)}
+
+
+def _settings_errors(user_input: dict[str, Any] | None) -> dict[str, str]:
+    """Return the settings form's errors: a rig needs a name its device and entities can carry."""
+    if user_input is not None and not str(user_input.get(CONF_NAME, "")).strip():
+        return {CONF_NAME: "name_required"}
+    return {}
 
 
 def _pool_worker(value: str | None) -> tuple[str, str] | None:
@@ -359,13 +373,13 @@ class RigSubentryFlow(RigSteps[SubentryFlowResult], ConfigSubentryFlow):
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Change a rig's name and settings; its witnesses and outlet stay."""
         subentry = self._get_reconfigure_subentry()
-        if user_input is not None:
+        errors = _settings_errors(user_input)
+        if user_input is not None and not errors:
             return self.async_update_and_abort(
                 self._get_entry(),
                 subentry,
-                title=user_input[CONF_NAME],
+                title=user_input[CONF_NAME].strip(),
                 data=dict(subentry.data) | _settings_from_form(user_input),
             )
-        return self.async_show_form(
-            step_id="reconfigure", data_schema=_settings_schema({CONF_NAME: subentry.title, **subentry.data})
-        )
+        shown = {CONF_NAME: subentry.title, **subentry.data} if user_input is None else _as_stored(user_input)
+        return self.async_show_form(step_id="reconfigure", data_schema=_settings_schema(shown), errors=errors)

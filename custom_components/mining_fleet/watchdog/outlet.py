@@ -46,7 +46,8 @@ class SwitchEntityOutlet:
         return OutletState(on=state.state == STATE_ON, power_w=None)
 
     async def set_on(self, on: bool) -> None:
-        """Call switch.turn_on / switch.turn_off and wait for it."""
+        """Call switch.turn_on / switch.turn_off and wait for it; a missing or unavailable switch is an error."""
+        await self.state()  # Home Assistant only logs a call to a switch that is gone
         try:
             await self._hass.services.async_call(
                 "switch",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, cast
@@ -104,6 +104,11 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
         # so nothing waits on it and stopping Home Assistant can run it at once.
         self._power_on_later: CALLBACK_TYPE | None = None
         self._power_on_failures = 0
+        # Held while the outlet is commanded: a check, a cycle by hand and a stop never interleave.
+        self._outlet_lock = asyncio.Lock()
+        self._cycle_reason = ""
+        self._doing: Action | None = None
+        self._stopping = False
 
     @property
     def rig_id(self) -> str:
@@ -146,7 +151,8 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
     @property
     def busy(self) -> bool:
         """Return True while a restart or power cycle runs."""
-        return self._power_on_later is not None or (self._task is not None and not self._task.done())
+        running = self._task is not None and not self._task.done()
+        return running or self._power_on_later is not None or self._outlet_lock.locked()
 
     @property
     def outlet_name(self) -> str:
@@ -164,15 +170,17 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
             LOGGER.warning(
                 "%s: its outlet was left off when Home Assistant stopped; switching it on", self.name
             )
-            self._start(self._finish_cycle("home_assistant_restarted"))
+            self._start(Action.POWER_CYCLE, self._finish_cycle("home_assistant_restarted"))
         await self.async_refresh()
 
     async def async_power_on_before_stop(self) -> None:
         """Finish a power cycle now (outlet on) rather than leave the rig off while Home Assistant stops."""
-        if self._power_on_later is not None:
-            self._power_on_later()
-            self._power_on_later = None
-            await self._finish_cycle("home_assistant_stopping")
+        self._stopping = True
+        async with self._outlet_lock:  # a switch-off in progress has scheduled its power-on by then
+            if self._power_on_later is not None:
+                self._power_on_later()
+                self._power_on_later = None
+                self._start(Action.POWER_CYCLE, self._finish_cycle(self._cycle_reason))
         if self._task is not None:
             await asyncio.shield(self._task)
 
@@ -187,9 +195,12 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
         now = _now()
         self._outlet_state = await self._read_outlet()
         verdict = offline_verdict(self.witness.read(now), self.settings)
-        if self._record.outlet_off_since is not None and not self.busy:
-            await self._power_on()  # a previous attempt failed: keep trying, on every check
-        elif not self.paused and not self.busy and self._outlet_state is not None and self._outlet_state.on:
+        if self.busy or self._stopping:
+            pass
+        elif self._record.outlet_off_since is not None:
+            async with self._outlet_lock:  # a previous attempt failed: keep trying, on every check
+                await self._power_on()
+        elif not self.paused and self._outlet_state is not None and self._outlet_state.on:
             await self._decide(verdict, now)
         return RigSnapshot(verdict, self._outlet_state)
 
@@ -203,6 +214,7 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
             _now(),
             paused=self.paused,
             cycling=self.busy or self._record.outlet_off_since is not None,
+            restarting=self._doing is Action.SOFT_RESTART and self.busy,
             outlet_on=None if outlet is None else outlet.on,
         )
 
@@ -224,14 +236,15 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
             ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("gave_up"))
         reason = str(verdict.reason or "")
         if action is Action.SOFT_RESTART:
-            self._start(self._soft_restart(reason))
+            self._start(action, self._soft_restart(reason))
         elif action is Action.POWER_CYCLE:
-            self._start(self._power_cycle(reason, self.settings.power_off_seconds))
+            self._start(action, self._power_cycle(reason, self.settings.power_off_seconds))
         elif action is Action.GIVE_UP:
             self._give_up(reason)
 
-    def _start(self, job: Any) -> None:
+    def _start(self, action: Action, job: Coroutine[Any, Any, None]) -> None:
         """Run a restart or power cycle as a task Home Assistant waits for when it stops."""
+        self._doing = action
         self._task = self.config_entry.async_create_task(self.hass, job, f"{DOMAIN} watchdog {self.name}")
 
     async def _soft_restart(self, reason: str) -> None:
@@ -249,35 +262,42 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
 
     async def _power_cycle(self, reason: str, off_seconds: float) -> None:
         """Switch the outlet off and schedule switching it on; the off state is on disk before the command."""
-        try:
-            await self._switch_off()
-        except ApiError as err:
-            LOGGER.warning("%s: cannot switch off %s: %s", self.name, self.outlet_name, err)
-            await self._power_on()  # the command may have gone through before the reply was lost
-            self._fire(Action.POWER_CYCLE, reason, "outlet_unreachable")
-            return
-        self._schedule_power_on(reason, off_seconds)
+        async with self._outlet_lock:
+            if self._power_on_later is not None or self._record.outlet_off_since is not None:
+                return  # a power cycle by hand got there first
+            try:
+                await self._switch_off()
+            except ApiError as err:
+                LOGGER.warning("%s: cannot switch off %s: %s", self.name, self.outlet_name, err)
+                await self._power_on()  # the command may have gone through before the reply was lost
+                self._fire(Action.POWER_CYCLE, reason, "outlet_unreachable")
+                return
+            self._schedule_power_on(reason, off_seconds)
 
     async def _switch_off(self) -> None:
-        """Record the outlet as off (durably), then switch it off."""
-        await self._save(replace(self._record, outlet_off_since=_now()))
+        """Record the outlet as off (durably, with how to reach it), then switch it off."""
+        await self._save(
+            replace(self._record, outlet_off_since=_now(), outlet=dict(self.subentry.data[CONF_OUTLET]))
+        )
         self.async_update_listeners()
         await self._outlet.set_on(False)
 
     def _schedule_power_on(self, reason: str, off_seconds: float) -> None:
-        """Switch the outlet on again after off_seconds."""
+        """Switch the outlet on again after off_seconds (at once when Home Assistant is stopping)."""
+        self._cycle_reason = reason
 
         @callback
         def power_on_now(_: Any) -> None:
             self._power_on_later = None
-            self._start(self._finish_cycle(reason))
+            self._start(Action.POWER_CYCLE, self._finish_cycle(reason))
 
-        self._power_on_later = async_call_later(self.hass, off_seconds, power_on_now)
+        self._power_on_later = async_call_later(self.hass, 0 if self._stopping else off_seconds, power_on_now)
 
     async def _finish_cycle(self, reason: str) -> None:
         """Switch the outlet on and tell the user how the power cycle ended."""
-        outcome = "ok" if await self._power_on() else "power_on_failed"
-        self._fire(Action.POWER_CYCLE, reason, outcome)
+        async with self._outlet_lock:
+            powered = await self._power_on()
+        self._fire(Action.POWER_CYCLE, reason, "ok" if powered else "power_on_failed")
         await self.async_request_refresh()
 
     async def _power_on(self) -> bool:
@@ -291,7 +311,7 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
                 self._raise_issue("outlet_off", "rig_outlet_off", {"outlet": self.outlet_name})
             return False
         self._power_on_failures = 0
-        await self._save(replace(self._record, outlet_off_since=None))
+        await self._save(replace(self._record, outlet_off_since=None, outlet=None))
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("outlet_off"))
         return True
 
@@ -342,30 +362,34 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
 
     async def async_power_cycle(self, off_seconds: float | None = None) -> None:
         """Power-cycle by hand: refused while busy or right after another cycle; returns once the outlet is off."""
-        now = _now()
-        if self.busy or self._record.outlet_off_since is not None:
+        if self.busy or self._stopping:
             raise self._refusal("rig_busy")
-        last = self.state.last_action_at if self.state.last_action is Action.POWER_CYCLE else None
-        if last is not None and now - last < MIN_SECONDS_BETWEEN_CYCLES:
-            raise self._refusal(
-                "power_cycle_too_soon", seconds=str(int(MIN_SECONDS_BETWEEN_CYCLES - (now - last)))
-            )
-        # A cycle by hand starts a cooldown but does not count towards giving up.
-        await self._save(
-            replace(
-                self._record, state=replace(self.state, last_action=Action.POWER_CYCLE, last_action_at=now)
-            )
-        )
-        try:
-            await self._switch_off()
-        except ApiError as err:
-            await self._power_on()
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="outlet_failed",
-                translation_placeholders={"rig": self.name, "outlet": self.outlet_name, "error": str(err)},
-            ) from err
-        self._schedule_power_on("manual", off_seconds or self.settings.power_off_seconds)
+        async with self._outlet_lock:
+            if self._power_on_later is not None or self._record.outlet_off_since is not None:
+                raise self._refusal("rig_busy")
+            now = _now()
+            last = self.state.last_action_at if self.state.last_action is Action.POWER_CYCLE else None
+            if last is not None and now - last < MIN_SECONDS_BETWEEN_CYCLES:
+                left = int(MIN_SECONDS_BETWEEN_CYCLES - (now - last))
+                raise self._refusal("power_cycle_too_soon", seconds=str(left))
+            # A cycle by hand starts a cooldown but does not count towards giving up.
+            state = replace(self.state, last_action=Action.POWER_CYCLE, last_action_at=now)
+            await self._save(replace(self._record, state=state))
+            try:
+                await self._switch_off()
+            except ApiError as err:
+                await self._power_on()
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key="outlet_failed",
+                    translation_placeholders={
+                        "rig": self.name,
+                        "outlet": self.outlet_name,
+                        "error": str(err),
+                    },
+                ) from err
+            self._doing = Action.POWER_CYCLE
+            self._schedule_power_on("manual", off_seconds or self.settings.power_off_seconds)
 
     def _refusal(self, key: str, **placeholders: str) -> ServiceValidationError:
         """Return a translated refusal naming this rig."""

@@ -28,6 +28,8 @@ class RigRecord:
     # Set before the outlet is switched off and cleared once it is on again: if Home Assistant
     # stops in between, the next start switches the outlet back on.
     outlet_off_since: float | None = None
+    # The outlet's config while it is off by us, so it is switched on even if the rig was deleted.
+    outlet: dict[str, Any] | None = None
 
 
 class WatchdogStore:
@@ -49,11 +51,17 @@ class WatchdogStore:
         if not isinstance(raw, dict):
             return RigRecord()
         off_since = raw.get("outlet_off_since")
+        outlet = raw.get("outlet")
         return RigRecord(
             state=state_from_dict(raw.get("state")),
             paused=raw.get("paused") is True,
             outlet_off_since=float(off_since) if isinstance(off_since, int | float) else None,
+            outlet=outlet if isinstance(outlet, dict) else None,
         )
+
+    def rig_ids(self) -> set[str]:
+        """Return the ids of every rig with a record."""
+        return set(self._records)
 
     async def async_put(self, rig_id: str, record: RigRecord) -> None:
         """Write a rig's record now: an outlet switched off must be on disk before the command goes out."""
@@ -61,6 +69,7 @@ class WatchdogStore:
             "state": state_to_dict(record.state),
             "paused": record.paused,
             "outlet_off_since": record.outlet_off_since,
+            "outlet": record.outlet,
         }
         await self._store.async_save(self._records)
 

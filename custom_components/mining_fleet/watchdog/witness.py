@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 
 from ..api.pools.models import PoolStatus
@@ -15,9 +16,17 @@ from ..logic.watchdog import Witnesses
 from ..miner.coordinator import MinerCoordinator
 from ..miner.registry import fleet_registry
 
+# The key of a miner's failed poll when nothing answered at its address (timeouts included).
+UNREACHABLE = "cannot_connect"
+
 CONF_MINER = "miner"
 CONF_POOL_ENTRY = "pool_entry"
 CONF_WORKER = "worker"
+
+
+def _is_unreachable(err: Exception | None) -> bool:
+    """Return True for a poll that failed because nothing answered (not a refusal or a stranger)."""
+    return isinstance(err, HomeAssistantError) and err.translation_key == UNREACHABLE
 
 
 class PoolAccount(Protocol):
@@ -47,6 +56,9 @@ class WitnessReader:
         self.worker: str | None = data.get(CONF_WORKER)
         self._api_silent_since: float | None = None
         self._worker_missing_since: float | None = None
+        # The worker's last share as the pool last reported it: a worker that vanishes from the
+        # list has been silent since then, not since we noticed.
+        self._last_share: float | None = None
         self._not_hashing_since: float | None = None
 
     def miner(self) -> MinerCoordinator[Any] | None:
@@ -80,15 +92,28 @@ class WitnessReader:
         if self.api_answers:
             self._api_silent_since = None
             return True, True
-        state = self._miner_entry_state()
-        retrying = state is ConfigEntryState.SETUP_IN_PROGRESS and self._api_silent_since is not None
-        if state not in (ConfigEntryState.LOADED, ConfigEntryState.SETUP_RETRY) and not retrying:
-            # Unloaded, disabled, still starting, or refusing our password: none of that says the rig hangs.
+        if not self._miner_unreachable():
+            # Unloaded, disabled, still starting, refusing our password or not ours: none of that
+            # says the rig hangs.
             self._api_silent_since = None
             return False, False
         if self._api_silent_since is None:
             self._api_silent_since = now
         return True, False
+
+    def _miner_unreachable(self) -> bool:
+        """Return True when the miner's latest poll (or set-up attempt) could not reach it at all."""
+        miner = self.miner()
+        if miner is not None:
+            return _is_unreachable(miner.last_exception)
+        entry = self._miner_entry()
+        if entry is None:
+            return False
+        if entry.state is ConfigEntryState.SETUP_IN_PROGRESS:
+            return self._api_silent_since is not None  # a retry in progress does not end the silence
+        return (
+            entry.state is ConfigEntryState.SETUP_RETRY and entry.error_reason_translation_key == UNREACHABLE
+        )
 
     def device_identifier(self) -> str | None:
         """Return our identifier of the miner's device, or else of the pool worker's device."""
@@ -105,13 +130,13 @@ class WitnessReader:
         identifier = f"{entry.unique_id}/{self.worker}"
         return identifier if devices.async_get_device(identifiers={(DOMAIN, identifier)}) else None
 
-    def _miner_entry_state(self) -> ConfigEntryState | None:
-        """Return the state of the config entry the miner device belongs to."""
+    def _miner_entry(self) -> ConfigEntry[Any] | None:
+        """Return the config entry the miner device belongs to."""
         device = dr.async_get(self._hass).async_get(str(self.miner_device_id))
         for entry_id in device.config_entries if device else ():
             entry = self._hass.config_entries.async_get_entry(entry_id)
             if entry is not None and entry.domain == DOMAIN and entry.data.get(CONF_KIND) in MINER_KINDS:
-                return entry.state
+                return entry
         return None
 
     def pool(self) -> PoolAccount | None:
@@ -140,11 +165,13 @@ class WitnessReader:
             self._not_hashing_since = None
             if self._worker_missing_since is None:
                 self._worker_missing_since = now
-            return True, None
+            return True, self._last_share
         self._worker_missing_since = None
+        if worker.last_share is not None:
+            self._last_share = worker.last_share.timestamp()
         hashing = worker.online is not False and (worker.hashrate_ths is None or worker.hashrate_ths > 0)
         if hashing:
             self._not_hashing_since = None
         elif self._not_hashing_since is None:
             self._not_hashing_since = now
-        return True, None if worker.last_share is None else worker.last_share.timestamp()
+        return True, self._last_share if worker.last_share is not None else None
