@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import UnknownHandler
 from homeassistant.exceptions import ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -21,7 +22,7 @@ from custom_components.mining_fleet.miner.coordinator import MinerCoordinator
 from custom_components.mining_fleet.miner.registry import fleet_registry
 from custom_components.mining_fleet.vnish.coordinator import VNishCoordinator
 
-from .conftest import MinerSetup, VNishSetup, object_id_prefix, set_up_entry
+from .conftest import MinerSetup, VNishSetup, fleet_entry, object_id_prefix, set_up_entry
 
 
 async def test_unknown_kind_fails_clearly(hass: HomeAssistant) -> None:
@@ -147,3 +148,15 @@ def test_the_config_flow_has_every_kind_s_steps() -> None:
     for kind in KINDS.values():
         assert issubclass(MiningFleetConfigFlow, kind.flow), kind.key
         assert hasattr(MiningFleetConfigFlow, f"async_step_{kind.key}"), kind.key
+
+
+async def test_options_only_where_a_kind_has_them(hass: HomeAssistant) -> None:
+    """Miners and pool accounts have "Configure" (watch with the rig watchdog); the fleet overview and unknown kinds do not."""
+    with_options = {key for key, kind in KINDS.items() if kind.options_flow is not None}
+    assert with_options == {"bitaxe", "vnish", "pool"}
+    fleet = fleet_entry()
+    unknown = MockConfigEntry(domain=DOMAIN, data={CONF_KIND: "teleporter"})
+    assert not MiningFleetConfigFlow.async_supports_options_flow(fleet)
+    assert not MiningFleetConfigFlow.async_supports_options_flow(unknown)
+    with pytest.raises(UnknownHandler):
+        MiningFleetConfigFlow.async_get_options_flow(fleet)

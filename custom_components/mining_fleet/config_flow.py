@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, ConfigSubentryFlow
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, ConfigSubentryFlow, OptionsFlow
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import UnknownHandler
 
 from .bitaxe.config_flow import BitaxeFlow
 from .const import CONF_KIND, DOMAIN
@@ -31,6 +32,22 @@ class MiningFleetConfigFlow(BitaxeFlow, VNishFlow, PoolFlow, FleetFlow, Watchdog
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """Return the subentries the entry's kind holds (watched rigs on the watchdog entry)."""
         return dict(kind_of(config_entry).subentry_flows)
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry[Any]) -> OptionsFlow:
+        """Return the options flow of the entry's kind."""
+        options_flow = kind_of(config_entry).options_flow
+        if options_flow is None:
+            raise UnknownHandler
+        return options_flow()
+
+    @classmethod
+    @callback
+    def async_supports_options_flow(cls, config_entry: ConfigEntry[Any]) -> bool:
+        """Return whether the entry's kind has options (an unknown kind has none)."""
+        kind = KINDS.get(str(config_entry.data.get(CONF_KIND)))
+        return kind is not None and kind.options_flow is not None
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask which kind of thing to add."""

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigSubentryFlow
+from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigSubentryFlow, OptionsFlow
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
@@ -28,7 +28,7 @@ from .const import (
 from .fleet.config_flow import FleetFlow
 from .pool.config_flow import PoolFlow
 from .vnish.config_flow import VNishFlow
-from .watchdog.config_flow import RigSubentryFlow, WatchdogFlow
+from .watchdog.config_flow import RigSubentryFlow, WatchdogFlow, WatchRigOptionsFlow
 
 type PlatformSetup = Callable[
     [HomeAssistant, ConfigEntry[Any], AddConfigEntryEntitiesCallback], Awaitable[None]
@@ -51,15 +51,29 @@ class Kind:
     can_remove_device: Callable[[ConfigEntry[Any], DeviceEntry], bool] | None = None
     # The subentries the kind's entries hold (the watchdog's rigs), by subentry type.
     subentry_flows: Mapping[str, type[ConfigSubentryFlow]] = field(default_factory=dict)
+    # "Configure" on the kind's entries (miners and pool accounts: watch them with the rig watchdog).
+    options_flow: type[OptionsFlow] | None = None
 
 
 KINDS: Mapping[str, Kind] = {
     kind.key: kind
     for kind in (
         Kind(
-            KIND_BITAXE, bitaxe.PLATFORMS, bitaxe.async_setup_entry, bitaxe.async_get_diagnostics, BitaxeFlow
+            KIND_BITAXE,
+            bitaxe.PLATFORMS,
+            bitaxe.async_setup_entry,
+            bitaxe.async_get_diagnostics,
+            BitaxeFlow,
+            options_flow=WatchRigOptionsFlow,
         ),
-        Kind(KIND_VNISH, vnish.PLATFORMS, vnish.async_setup_entry, vnish.async_get_diagnostics, VNishFlow),
+        Kind(
+            KIND_VNISH,
+            vnish.PLATFORMS,
+            vnish.async_setup_entry,
+            vnish.async_get_diagnostics,
+            VNishFlow,
+            options_flow=WatchRigOptionsFlow,
+        ),
         Kind(
             KIND_POOL,
             pool.PLATFORMS,
@@ -67,6 +81,7 @@ KINDS: Mapping[str, Kind] = {
             pool.async_get_diagnostics,
             PoolFlow,
             pool.can_remove_device,
+            options_flow=WatchRigOptionsFlow,
         ),
         Kind(KIND_FLEET, fleet.PLATFORMS, fleet.async_setup_entry, fleet.async_get_diagnostics, FleetFlow),
         Kind(

@@ -235,3 +235,37 @@ async def test_no_witnesses_yet(hass: HomeAssistant) -> None:
     """Without miners or pool accounts there is nothing to watch through: the flow says what to add first."""
     result = await _menu_flow(hass)
     assert result["type"] is FlowResultType.ABORT and result["reason"] == "no_witnesses"
+
+
+async def test_watch_a_miner_from_its_options_then_a_worker_from_the_pool(
+    hass: HomeAssistant, farm: Farm
+) -> None:
+    """A miner's "Configure" offers only that miner (already chosen) and creates the watchdog entry; a pool
+    account's offers its own workers and joins the same entry."""
+    options = hass.config_entries.options
+    result = await options.async_init(farm.miner_entry.entry_id)
+    assert result["step_id"] == "rig"
+    fields = {str(key): key for key in result["data_schema"].schema}
+    assert fields["miner"].default() == farm.miner_device_id(hass)
+    assert len(result["data_schema"].schema["miner"].config["options"]) == 1
+    result = await options.async_configure(result["flow_id"], {"miner": farm.miner_device_id(hass)})
+    result = await options.async_configure(result["flow_id"], {"next_step_id": "outlet_host"})
+    result = await options.async_configure(result["flow_id"], {"host": "127.0.0.1", "port": farm.plug.port})
+    result = await options.async_configure(result["flow_id"], SETTINGS_FORM | {"name": "Bitaxe rig"})
+    assert result["type"] is FlowResultType.ABORT and result["reason"] == "rig_added"
+    await hass.async_block_till_done()
+    assert [rig.title for rig in _watchdog(hass).subentries.values()] == ["Bitaxe rig"]
+    assert hass.states.get("sensor.bitaxe_rig_watchdog").state == "watching"
+    result = await options.async_init(farm.pool_entry.entry_id)
+    assert [str(key) for key in result["data_schema"].schema] == ["miner", "worker"]
+    workers = result["data_schema"].schema["worker"].config["options"]
+    assert {option["label"] for option in workers} == {f"{w} (CKPool)" for w in ("hive1", "bitaxe", "steady")}
+    result = await options.async_configure(result["flow_id"], {"worker": f"{farm.pool_entry.entry_id}/hive1"})
+    result = await options.async_configure(result["flow_id"], {"next_step_id": "outlet_host"})
+    result = await options.async_configure(result["flow_id"], {"host": "127.0.0.1", "port": farm.strip.port})
+    result = await options.async_configure(result["flow_id"], {"outlet_choice": "0"})
+    result = await options.async_configure(result["flow_id"], SETTINGS_FORM)
+    assert result["reason"] == "rig_added"
+    await hass.async_block_till_done()
+    assert [rig.title for rig in _watchdog(hass).subentries.values()] == ["Bitaxe rig", "Hive 1"]
+    assert len([e for e in hass.config_entries.async_entries(DOMAIN) if e.data["kind"] == KIND_WATCHDOG]) == 1

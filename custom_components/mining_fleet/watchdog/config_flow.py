@@ -16,6 +16,7 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     ConfigSubentry,
     ConfigSubentryFlow,
+    OptionsFlow,
     SubentryFlowResult,
 )
 from homeassistant.const import ATTR_ENTITY_ID, CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
@@ -42,7 +43,11 @@ from .outlet import CONF_OUTLET, OUTLET_KASA, OUTLET_SWITCH
 from .rig import CONF_COOLDOWN, CONF_MAX_RESTARTS, CONF_POWER_OFF_SECONDS, CONF_TIME_UNTIL_OFFLINE
 from .witness import CONF_MINER, CONF_POOL_ENTRY, CONF_WORKER
 
+POOL_KINDS = frozenset({KIND_POOL})
 WATCHDOG_TITLE = "Rig watchdog"
+# A config flow the options flows start to create the watchdog entry with their rig.
+SOURCE_FIRST_RIG = "first_rig"
+CONF_RIG = "rig"
 CONF_TARGET = "target"
 CONF_OUTLET_CHOICE = "outlet_choice"
 # Real networks broadcast; tests and the demo always type 127.0.0.1 here.
@@ -122,10 +127,20 @@ class RigSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]):
 
     _rig: dict[str, Any]
     _choices: list[OutletChoice]
+    # Set when the flow starts from a miner's or a pool account's options: of that kind of witness,
+    # only that entry's are offered (the miner itself, or the account's workers).
+    _origin: ConfigEntry[Any] | None = None
 
     @abstractmethod
     async def _async_finish_rig(self, title: str, data: dict[str, Any]) -> ResultT:
         """Store the rig."""
+
+    def _offered(self, entry: ConfigEntry[Any], kinds: frozenset[str]) -> bool:
+        """Return whether an entry's witnesses are offered (all, unless the flow started from one of its kind)."""
+        if entry.data.get(CONF_KIND) not in kinds:
+            return False
+        origin = self._origin
+        return origin is None or origin.data.get(CONF_KIND) not in kinds or origin.entry_id == entry.entry_id
 
     def _miner_options(self) -> list[SelectOptionDict]:
         """Return the miners of this integration, by device."""
@@ -133,7 +148,7 @@ class RigSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]):
         return [
             SelectOptionDict(value=device.id, label=device.name_by_user or device.name or entry.title)
             for entry in self.hass.config_entries.async_entries(DOMAIN)
-            if entry.data.get(CONF_KIND) in MINER_KINDS
+            if self._offered(entry, MINER_KINDS)
             for device in dr.async_entries_for_config_entry(devices, entry.entry_id)
         ]
 
@@ -142,7 +157,7 @@ class RigSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]):
         return [
             SelectOptionDict(value=f"{entry.entry_id}/{worker}", label=f"{worker} ({entry.title})")
             for entry in self.hass.config_entries.async_loaded_entries(DOMAIN)
-            if entry.data.get(CONF_KIND) == KIND_POOL
+            if self._offered(entry, POOL_KINDS)
             for worker in entry.runtime_data.known_workers
         ]
 
@@ -157,9 +172,7 @@ class RigSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]):
                 return True
         return False
 
-    async def async_step_rig(
-        self, user_input: dict[str, Any] | None = None
-    ) -> Any:  # a flow result of either kind
+    async def async_step_rig(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """Choose what tells whether the rig is alive: its miner, its pool worker, or both."""
         miners, workers = self._miner_options(), self._worker_options()
         if not miners and not workers:
@@ -179,7 +192,11 @@ class RigSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]):
                 return await self.async_step_outlet()
         fields: dict[Any, Any] = {}
         if miners:
-            fields[vol.Optional(CONF_MINER)] = SelectSelector(SelectSelectorConfig(options=miners))
+            # From a miner's own options, that miner is already chosen.
+            from_miner = self._origin is not None and self._origin.data.get(CONF_KIND) in MINER_KINDS
+            only = miners[0]["value"] if from_miner and len(miners) == 1 else None
+            key = vol.Optional(CONF_MINER) if only is None else vol.Optional(CONF_MINER, default=only)
+            fields[key] = SelectSelector(SelectSelectorConfig(options=miners))
         if workers:
             fields[vol.Optional(CONF_WORKER)] = SelectSelector(SelectSelectorConfig(options=workers))
         return self.async_show_form(step_id="rig", data_schema=vol.Schema(fields), errors=errors)
@@ -332,6 +349,17 @@ def _without_password(user_input: dict[str, Any] | None) -> dict[str, Any]:
     return {key: value for key, value in (user_input or {}).items() if key != CONF_PASSWORD}
 
 
+def _add_to_watchdog(flow: FlowHandler[Any, Any, Any], title: str, data: dict[str, Any]) -> bool:
+    """Add the rig to the watchdog entry; return False when there is no watchdog entry yet."""
+    if (entry := watchdog_entry(flow)) is None:
+        return False
+    flow.hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(data=MappingProxyType(data), subentry_type=SUBENTRY_RIG, title=title, unique_id=None),
+    )
+    return True
+
+
 class WatchdogFlow(RigSteps[ConfigFlowResult], ConfigFlow):
     """The "Watched rig" entry of the integration's menu."""
 
@@ -340,22 +368,38 @@ class WatchdogFlow(RigSteps[ConfigFlowResult], ConfigFlow):
         result: ConfigFlowResult = await self.async_step_rig()
         return result
 
+    async def async_step_first_rig(self, rig: dict[str, Any]) -> ConfigFlowResult:
+        """Create the watchdog entry for a rig described in a miner's or pool account's options."""
+        return await self._async_finish_rig(rig[CONF_NAME], rig[CONF_RIG])
+
     async def _async_finish_rig(self, title: str, data: dict[str, Any]) -> ConfigFlowResult:
         """Create the watchdog entry with this rig, or add the rig to it."""
-        if (entry := watchdog_entry(self)) is not None:
-            self.hass.config_entries.async_add_subentry(
-                entry,
-                ConfigSubentry(
-                    data=MappingProxyType(data), subentry_type=SUBENTRY_RIG, title=title, unique_id=None
-                ),
-            )
+        if _add_to_watchdog(self, title, data):
             return self.async_abort(reason="rig_added", description_placeholders={"rig": title})
         await self.async_set_unique_id(WATCHDOG_UNIQUE_ID)
+        self._abort_if_unique_id_configured()
         return self.async_create_entry(
             title=WATCHDOG_TITLE,
             data={CONF_KIND: KIND_WATCHDOG},
             subentries=[{"data": data, "subentry_type": SUBENTRY_RIG, "title": title, "unique_id": None}],
         )
+
+
+class WatchRigOptionsFlow(RigSteps[ConfigFlowResult], OptionsFlow):
+    """A miner's or a pool account's "Configure": watch it (or one of the account's workers)."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Start from this entry's witnesses."""
+        self._origin = self.config_entry
+        return await self.async_step_rig()
+
+    async def _async_finish_rig(self, title: str, data: dict[str, Any]) -> ConfigFlowResult:
+        """Add the rig to the watchdog entry, creating that entry the first time."""
+        if not _add_to_watchdog(self, title, data):
+            await self.hass.config_entries.flow.async_init(
+                DOMAIN, context={"source": SOURCE_FIRST_RIG}, data={CONF_NAME: title, CONF_RIG: data}
+            )
+        return self.async_abort(reason="rig_added", description_placeholders={"rig": title})
 
 
 class RigSubentryFlow(RigSteps[SubentryFlowResult], ConfigSubentryFlow):
