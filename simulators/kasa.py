@@ -40,6 +40,25 @@ BUILTIN_PLUG: dict[str, Any] = {
 }  # fmt: skip
 
 
+# A three-outlet strip (as a KP303 answers), for when the fixtures are absent.
+BUILTIN_STRIP: dict[str, Any] = {
+    "system": {
+        "get_sysinfo": {
+            "sw_ver": "1.0.3 Build 191105 Rel.113122", "hw_ver": "1.0", "model": "KP303(UK)",
+            "mic_type": "IOT.SMARTPLUGSWITCH", "mac": "1C:3B:F3:00:00:01", "deviceId": "1" * 40, "hwId": "1" * 32,
+            "oemId": "1" * 32, "alias": "Rig strip", "feature": "TIM", "led_off": 0, "rssi": -60, "status": "new",
+            "updating": 0, "latitude_i": 0, "longitude_i": 0, "ntc_state": 0, "err_code": 0, "child_num": 3,
+            "children": [
+                {"id": f"{'1' * 40}0{index}", "alias": f"Outlet {index + 1}", "state": 1, "on_time": 100,
+                 "next_action": {"type": -1}}
+                for index in range(3)
+            ],
+        }
+    }
+}  # fmt: skip
+STRIP_MODELS = ("HS300", "KP303", "KP400", "HS107", "EP40")
+
+
 def encrypt(plaintext: bytes) -> bytes:
     """Return the autokey-XOR ciphertext of a payload."""
     key, out = _KEY, bytearray()
@@ -59,9 +78,11 @@ def decrypt(ciphertext: bytes) -> bytes:
 
 
 def load_fixture(name: str) -> dict[str, Any]:
-    """Return a real device's replies by file name (e.g. "HS300(US)_2.0_1.0.12.json"), or the built-in plug."""
+    """Return a real device's replies by file name (e.g. "HS300(US)_2.0_1.0.12.json"), or a built-in strip or plug."""
     path = FIXTURES / name
-    return json.loads(path.read_text()) if path.is_file() else copy.deepcopy(BUILTIN_PLUG)
+    if path.is_file():
+        return dict(json.loads(path.read_text()))
+    return copy.deepcopy(BUILTIN_STRIP if name.startswith(STRIP_MODELS) else BUILTIN_PLUG)
 
 
 class KasaSimulator:
