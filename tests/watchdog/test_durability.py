@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import random
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 import pytest
 
@@ -193,3 +196,38 @@ async def test_one_rig_with_unusable_settings_does_not_stop_the_others(
     await add_watchdog(hass, rigs)
     assert hass.states.get("sensor.hive_1_watchdog").state == "watching"
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"invalid_{rig_id('Broken')}") is not None
+
+
+@pytest.mark.parametrize("seed", range(4))
+async def test_generated_histories_always_end_with_the_outlet_on(
+    hass: HomeAssistant, farm: Farm, freezer: FrozenDateTimeFactory, hass_storage: dict[str, Any], seed: int
+) -> None:
+    """Random mixes of hangs, cycles by hand, an unreachable strip, reloads and stops: once the strip answers
+    again, one check later the outlet is on and nothing says it is off by us."""
+    rng = random.Random(seed)
+    entry = await add_watchdog(hass, await _hive(hass, farm))
+    for _ in range(30):
+        step = rng.choice(["hang", "cycle", "strip_down", "strip_up", "reload", "stop", "wait", "wait"])
+        if step == "hang":
+            farm.hive.hang()
+        elif step == "cycle":
+            with contextlib.suppress(HomeAssistantError):
+                await hass.services.async_call(
+                    DOMAIN,
+                    "power_cycle",
+                    {"entity_id": "button.hive_1_power_cycle", "off_seconds": rng.choice([1, 300])},
+                    blocking=True,
+                )
+        elif step in ("strip_down", "strip_up"):
+            farm.strip.offline = step == "strip_down"
+        elif step == "reload":
+            await hass.config_entries.async_reload(entry.entry_id)
+        elif step == "stop":  # Home Assistant stops and starts again
+            hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+            await hass.async_block_till_done()
+            await hass.config_entries.async_reload(entry.entry_id)
+        await advance(hass, freezer, rng.choice([0.5, 3, 11]))
+    farm.strip.offline = False
+    await advance(hass, freezer, 6)  # a pending 300 s power-on, then a check
+    assert _outlet_on(farm)
+    assert hass_storage[STORAGE_KEY]["data"][rig_id("Hive 1")]["outlet_off_since"] is None
