@@ -75,6 +75,12 @@ class Farm:
             "config": choice.config,
         }
 
+    async def pool_rig(self, worker: str, outlet_index: int = 0) -> dict[str, Any]:
+        """Return the data of a rig known only as a pool worker, on one outlet of the strip."""
+        return rig_data(
+            await self.outlet(self.strip, outlet_index), pool_entry=self.pool_entry.entry_id, worker=worker
+        )
+
     def miner_device_id(self, hass: HomeAssistant) -> str:
         """Return the Bitaxe's device id."""
         from homeassistant.helpers import device_registry as dr

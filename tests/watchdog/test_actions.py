@@ -50,11 +50,7 @@ async def test_power_cycle_targets_must_be_rigs(hass: HomeAssistant, farm: Farm)
     """A miner nobody watches is refused by name; an empty target is refused too."""
     await add_watchdog(
         hass,
-        {
-            "Hive 1": rig_data(
-                await farm.outlet(farm.strip), pool_entry=farm.pool_entry.entry_id, worker="hive1"
-            )
-        },
+        {"Hive 1": await farm.pool_rig("hive1")},
     )
     with pytest.raises(ServiceValidationError) as refused:
         await hass.services.async_call(
@@ -133,11 +129,7 @@ async def test_diagnostics_show_each_rig(hass: HomeAssistant, farm: Farm) -> Non
     """Diagnostics list each rig's settings, verdict and state; no password is stored to leak."""
     entry = await add_watchdog(
         hass,
-        {
-            "Hive 1": rig_data(
-                await farm.outlet(farm.strip), pool_entry=farm.pool_entry.entry_id, worker="hive1"
-            )
-        },
+        {"Hive 1": await farm.pool_rig("hive1")},
     )
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
     text = str(diagnostics)

@@ -12,7 +12,7 @@ from homeassistant.setup import async_setup_component
 
 from custom_components.mining_fleet.const import DOMAIN
 
-from .conftest import Farm, add_watchdog, advance, rig_data, rig_id
+from .conftest import Farm, add_watchdog, advance, rig_id
 
 BLUEPRINT = f"{DOMAIN}/rig_watchdog_notify.yaml"
 
@@ -43,12 +43,8 @@ async def test_one_message_per_action_and_one_when_it_gives_up(
     await add_watchdog(
         hass,
         {
-            "Hive 1": rig_data(
-                await farm.outlet(farm.strip, 0), pool_entry=farm.pool_entry.entry_id, worker="hive1"
-            ),
-            "Steady": rig_data(
-                await farm.outlet(farm.strip, 1), pool_entry=farm.pool_entry.entry_id, worker="steady"
-            ),
+            "Hive 1": await farm.pool_rig("hive1"),
+            "Steady": await farm.pool_rig("steady", 1),
         },
     )
     messages: list[Event] = []

@@ -29,9 +29,7 @@ def _outlet_on(farm: Farm) -> bool:
 
 async def _hive(hass: HomeAssistant, farm: Farm) -> dict[str, dict[str, Any]]:
     """Return the rigs of the watchdog entry: hive1 on strip outlet 1."""
-    return {
-        "Hive 1": rig_data(await farm.outlet(farm.strip), pool_entry=farm.pool_entry.entry_id, worker="hive1")
-    }
+    return {"Hive 1": await farm.pool_rig("hive1")}
 
 
 async def test_an_outlet_left_off_by_a_crash_is_switched_on_at_start(

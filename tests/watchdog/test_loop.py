@@ -25,11 +25,7 @@ async def test_a_rig_known_only_to_its_pool_is_power_cycled_and_comes_back(
     """No shares for 10 min → offline (no shares) → strip outlet off, on → the rig boots → counted once."""
     await add_watchdog(
         hass,
-        {
-            "Hive 1": rig_data(
-                await farm.outlet(farm.strip), pool_entry=farm.pool_entry.entry_id, worker="hive1"
-            )
-        },
+        {"Hive 1": await farm.pool_rig("hive1")},
     )
     assert _state(hass, "sensor.hive_1_watchdog") == "watching"
     assert _state(hass, "binary_sensor.hive_1_online") == "on"
@@ -103,12 +99,8 @@ async def test_gives_up_after_the_limit_while_other_rigs_are_still_watched(
     await add_watchdog(
         hass,
         {
-            "Hive 1": rig_data(
-                await farm.outlet(farm.strip, 0), pool_entry=farm.pool_entry.entry_id, worker="hive1"
-            ),
-            "Steady": rig_data(
-                await farm.outlet(farm.strip, 1), pool_entry=farm.pool_entry.entry_id, worker="steady"
-            ),
+            "Hive 1": await farm.pool_rig("hive1"),
+            "Steady": await farm.pool_rig("steady", 1),
         },
     )
     farm.pool.stale("hive1")
@@ -141,11 +133,7 @@ async def test_maintenance_pause_stops_all_action(
     """While paused, an offline rig is left alone; the pause survives a reload."""
     entry = await add_watchdog(
         hass,
-        {
-            "Hive 1": rig_data(
-                await farm.outlet(farm.strip), pool_entry=farm.pool_entry.entry_id, worker="hive1"
-            )
-        },
+        {"Hive 1": await farm.pool_rig("hive1")},
     )
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": "switch.hive_1_maintenance_mode"}, blocking=True
@@ -167,11 +155,7 @@ async def test_a_worker_missing_from_the_pool_counts_as_offline(
     """A worker the pool stops listing is "worker missing" after the offline time, and cycled."""
     await add_watchdog(
         hass,
-        {
-            "Hive 1": rig_data(
-                await farm.outlet(farm.strip), pool_entry=farm.pool_entry.entry_id, worker="hive1"
-            )
-        },
+        {"Hive 1": await farm.pool_rig("hive1")},
     )
     farm.pool.workers["hive1"].missing = missing
     await advance(hass, freezer, 12)

@@ -7,6 +7,7 @@ first rig, or adding to it) and from "Add watched rig" on the watchdog entry (a 
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Awaitable, Callable
 from types import MappingProxyType
 from typing import Any
 
@@ -209,36 +210,28 @@ class RigSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]):
 
     async def async_step_outlet_discover(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """Look for Kasa plugs and strips (a broadcast by default; any address may be typed)."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            try:
-                self._choices = await discover_outlets(
-                    user_input[CONF_TARGET],
-                    port=user_input.get(CONF_PORT),
-                    credentials=_credentials(user_input),
-                    wait=DISCOVERY_TIMEOUT,
-                )
-            except ApiError as err:
-                errors = _outlet_error(err)
-            else:
-                if self._choices:
-                    return await self.async_step_outlet_pick()
-                errors["base"] = "no_outlets_found"
-        return self.async_show_form(
-            step_id="outlet_discover",
-            data_schema=self.add_suggested_values_to_schema(
-                _kasa_schema(CONF_TARGET, DEFAULT_DISCOVERY_TARGET), _without_password(user_input)
-            ),
-            errors=errors,
+        return await self._async_kasa_form(
+            "outlet_discover", CONF_TARGET, DEFAULT_DISCOVERY_TARGET, discover_outlets, user_input
         )
 
     async def async_step_outlet_host(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """Reach a plug or strip at an address typed by hand."""
+        return await self._async_kasa_form("outlet_host", CONF_HOST, None, probe_outlets, user_input)
+
+    async def _async_kasa_form(
+        self,
+        step_id: str,
+        address_key: str,
+        default: str | None,
+        find: Callable[..., Awaitable[list[OutletChoice]]],
+        user_input: dict[str, Any] | None,
+    ) -> ResultT:
+        """Ask where to find Kasa outlets; one found is taken, several are offered to pick from."""
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                self._choices = await probe_outlets(
-                    user_input[CONF_HOST],
+                self._choices = await find(
+                    user_input[address_key],
                     port=user_input.get(CONF_PORT),
                     credentials=_credentials(user_input),
                     wait=DISCOVERY_TIMEOUT,
@@ -248,11 +241,13 @@ class RigSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]):
             else:
                 if len(self._choices) == 1:
                     return await self._async_kasa_chosen(self._choices[0])
-                return await self.async_step_outlet_pick()
+                if self._choices:
+                    return await self.async_step_outlet_pick()
+                errors["base"] = "no_outlets_found"
         return self.async_show_form(
-            step_id="outlet_host",
+            step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
-                _kasa_schema(CONF_HOST, None), _without_password(user_input)
+                _kasa_schema(address_key, default), _without_password(user_input)
             ),
             errors=errors,
         )
