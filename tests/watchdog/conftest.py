@@ -144,7 +144,9 @@ async def template_switch(hass: HomeAssistant) -> None:
         "turn_on": {"action": "input_boolean.turn_on", "target": relay},
         "turn_off": {"action": "input_boolean.turn_off", "target": relay},
     }
-    config = {"switch": {"platform": "template", "switches": {"rig_socket": socket}}}
+    # A switch that accepts turn_on and stays off (a script-based switch whose device does not answer).
+    stuck = {**socket, "turn_on": [{"delay": 0}]}
+    config = {"switch": {"platform": "template", "switches": {"rig_socket": socket, "stuck_socket": stuck}}}
     assert await async_setup_component(hass, "switch", config)
     await hass.async_block_till_done()
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.mining_fleet.const import DOMAIN
 from custom_components.mining_fleet.diagnostics import async_get_config_entry_diagnostics
+from custom_components.mining_fleet.watchdog import outlet as outlet_module
 from simulators.axeos import Fault
 
 from .conftest import Farm, add_watchdog, advance, rig_data
@@ -161,3 +166,22 @@ async def test_a_switch_that_is_gone_is_an_outlet_error(hass: HomeAssistant, far
         )
     assert failed.value.translation_key == "outlet_failed"
     assert hass.states.get("binary_sensor.hive_1_outlet").state == "unknown"
+
+
+async def test_a_switch_that_stays_off_keeps_the_record_and_is_retried(
+    hass: HomeAssistant, template_switch: None, farm: Farm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A switch that accepts turn_on but stays off is not taken as switched on: the rig stays "power cycling"."""
+    monkeypatch.setattr(outlet_module, "SWITCH_SETTLE_SECONDS", 0.1)
+    outlet = {"type": "switch", "entity_id": "switch.stuck_socket"}
+    await add_watchdog(
+        hass, {"Hive 1": rig_data(outlet, pool_entry=farm.pool_entry.entry_id, worker="hive1")}
+    )
+    await hass.services.async_call(
+        "button", "press", {"entity_id": "button.hive_1_power_cycle"}, blocking=True
+    )
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=5))
+    await hass.async_block_till_done()
+    assert hass.states.get("input_boolean.relay").state == "off"
+    assert farm.actions() == [("Hive 1", "power_cycle", "power_on_failed")]
+    assert hass.states.get("sensor.hive_1_watchdog").state == "power_cycling"

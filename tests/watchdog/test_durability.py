@@ -191,9 +191,16 @@ async def test_one_rig_with_unusable_settings_does_not_stop_the_others(
     rigs["Broken"] = rig_data(
         {"type": "kasa", "host": "127.0.0.1"}, pool_entry=farm.pool_entry.entry_id, worker="steady"
     )
+    # Settings python-kasa cannot read (a newer version's format): mashumaro raises a LookupError.
+    rigs["Unreadable"] = rig_data(
+        {"type": "kasa", "host": "127.0.0.1", "config": {}},
+        pool_entry=farm.pool_entry.entry_id,
+        worker="bitaxe",
+    )
     await add_watchdog(hass, rigs)
     assert hass.states.get("sensor.hive_1_watchdog").state == "watching"
-    assert ir.async_get(hass).async_get_issue(DOMAIN, f"invalid_{rig_id('Broken')}") is not None
+    for broken in ("Broken", "Unreadable"):
+        assert ir.async_get(hass).async_get_issue(DOMAIN, f"invalid_{rig_id(broken)}") is not None
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -20,7 +20,7 @@ from ..const import DOMAIN, LOGGER, SUBENTRY_RIG
 from ..miner.diagnostics import plain
 from . import binary_sensor, button, sensor, switch
 from .entity import WatchdogConfigEntry
-from .outlet import CONF_OUTLET, RigOutlet, build_outlet
+from .outlet import BUILD_ERRORS, CONF_OUTLET, RigOutlet, build_outlet, describe_outlet
 from .rig import RIGS, RigWatchdog
 from .store import WatchdogStore, async_get_store
 
@@ -38,13 +38,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: WatchdogConfigEntry) -> 
     await _async_settle_deleted_rigs(hass, entry, store)
     rigs = hass.data.setdefault(RIGS, {})
     entry.runtime_data = {}
+    # Listen first: a rig added while the others start (their outlets are read) reloads the entry too.
+    entry.async_on_unload(entry.add_update_listener(_async_reload))
     for subentry in entry.subentries.values():
         if subentry.subentry_type == SUBENTRY_RIG and (outlet := _outlet_of(hass, subentry)) is not None:
             rig = RigWatchdog(hass, entry, subentry, store, outlet)
             entry.runtime_data[rig.rig_id] = rigs[rig.rig_id] = rig
             entry.async_on_unload(partial(_forget_rig, rigs, rig.rig_id))
             await rig.async_start()
-    entry.async_on_unload(entry.add_update_listener(_async_reload))
 
     async def power_on_before_stop(_: Event) -> None:
         for rig in entry.runtime_data.values():
@@ -55,22 +56,30 @@ async def async_setup_entry(hass: HomeAssistant, entry: WatchdogConfigEntry) -> 
 
 def _outlet_of(hass: HomeAssistant, subentry: ConfigSubentry) -> RigOutlet | None:
     """Return a rig's outlet; one that cannot be built costs that rig (with a repair issue), not the others."""
+    issue_id = f"invalid_{subentry.subentry_id}"
     try:
-        return build_outlet(hass, subentry.data[CONF_OUTLET])
-    except (KeyError, TypeError, ValueError) as err:
+        outlet = build_outlet(hass, subentry.data[CONF_OUTLET])
+    except BUILD_ERRORS as err:
         LOGGER.error(
             "%s: its outlet settings cannot be used (%r); delete and add the rig again", subentry.title, err
         )
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            f"invalid_{subentry.subentry_id}",
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="rig_invalid",
-            translation_placeholders={"rig": subentry.title},
-        )
+        _raise_issue(hass, issue_id, "rig_invalid", {"rig": subentry.title})
         return None
+    ir.async_delete_issue(hass, DOMAIN, issue_id)
+    return outlet
+
+
+def _raise_issue(hass: HomeAssistant, issue_id: str, key: str, placeholders: dict[str, str]) -> None:
+    """Raise one of the watchdog's repair issues."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=key,
+        translation_placeholders=placeholders,
+    )
 
 
 async def _async_settle_deleted_rigs(
@@ -79,17 +88,33 @@ async def _async_settle_deleted_rigs(
     """Forget rigs the user deleted: their issues and records, after switching on an outlet one left off."""
     for rig_id in store.rig_ids() - set(entry.subentries):
         record = store.get(rig_id)
-        if record.outlet_off_since is not None and record.outlet is not None:
-            try:
-                await build_outlet(hass, record.outlet).set_on(True)
-            except (ApiError, KeyError, TypeError, ValueError) as err:
-                LOGGER.error(
-                    "A deleted rig's outlet could not be switched back on (trying at the next start): %s", err
-                )
-                continue
+        left_off = record.outlet_off_since is not None and record.outlet is not None
+        if left_off and record.outlet is not None and not await _async_switch_on(hass, record.outlet):
+            outlet = {"rig": "a deleted rig", "outlet": describe_outlet(record.outlet)}
+            _raise_issue(hass, f"outlet_off_{rig_id}", "rig_outlet_off", outlet)
+            continue
         for problem in ("gave_up", "outlet_off", "invalid"):
             ir.async_delete_issue(hass, DOMAIN, f"{problem}_{rig_id}")
         await store.async_remove(rig_id)
+
+
+async def _async_switch_on(hass: HomeAssistant, config: dict[str, Any]) -> bool:
+    """Switch on the outlet a deleted rig left off; False when it cannot be (tried again at the next start)."""
+    try:
+        outlet = build_outlet(hass, config)
+    except BUILD_ERRORS as err:
+        LOGGER.error("A deleted rig's outlet settings cannot be used: %r", err)
+        return False
+    try:
+        await outlet.set_on(True)
+    except ApiError as err:
+        LOGGER.error(
+            "A deleted rig's outlet could not be switched back on (trying at the next start): %s", err
+        )
+        return False
+    finally:
+        await outlet.close()
+    return True
 
 
 def _forget_rig(rigs: dict[str, RigWatchdog], rig_id: str) -> None:

@@ -21,7 +21,7 @@ from homeassistant.config_entries import (
     SubentryFlowResult,
 )
 from homeassistant.const import ATTR_ENTITY_ID, CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
-from homeassistant.data_entry_flow import FlowHandler, FlowResult
+from homeassistant.data_entry_flow import FlowHandler, FlowResult, FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.selector import (
     EntitySelector,
@@ -391,9 +391,12 @@ class WatchRigOptionsFlow(RigSteps[ConfigFlowResult], OptionsFlow):
     async def _async_finish_rig(self, title: str, data: dict[str, Any]) -> ConfigFlowResult:
         """Add the rig to the watchdog entry, creating that entry the first time."""
         if not _add_to_watchdog(self, title, data):
-            await self.hass.config_entries.flow.async_init(
+            result = await self.hass.config_entries.flow.async_init(
                 DOMAIN, context={"source": SOURCE_FIRST_RIG}, data={CONF_NAME: title, CONF_RIG: data}
             )
+            # Two rigs submitted at once: the other one created the entry, this one joins it.
+            if result["type"] is not FlowResultType.CREATE_ENTRY and not _add_to_watchdog(self, title, data):
+                return self.async_abort(reason="rig_not_added", description_placeholders={"rig": title})
         return self.async_abort(reason="rig_added", description_placeholders={"rig": title})
 
 

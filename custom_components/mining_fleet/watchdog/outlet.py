@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, SERVICE_TURN_ON, STATE_OFF, STATE_ON
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.event import async_track_state_change_event
 
 from ..api.errors import ApiConnectionError
 from ..api.outlets import KasaOutlet, OutletState
@@ -15,6 +17,11 @@ from ..api.outlets import KasaOutlet, OutletState
 CONF_OUTLET = "outlet"
 OUTLET_KASA = "kasa"
 OUTLET_SWITCH = "switch"
+# How long a switch entity may take to show the state it was switched to.
+SWITCH_SETTLE_SECONDS = 5
+# What building an outlet from stored settings may raise when they are damaged or from another
+# python-kasa version (mashumaro's MissingField is a LookupError).
+BUILD_ERRORS = (LookupError, TypeError, ValueError)
 
 
 class RigOutlet(Protocol):
@@ -46,8 +53,21 @@ class SwitchEntityOutlet:
         return OutletState(on=state.state == STATE_ON, power_w=None)
 
     async def set_on(self, on: bool) -> None:
-        """Call switch.turn_on / switch.turn_off and wait for it; a missing or unavailable switch is an error."""
-        await self.state()  # Home Assistant only logs a call to a switch that is gone
+        """Call switch.turn_on / switch.turn_off; wait (briefly) until the entity shows the new state.
+
+        A missing or unavailable switch is an error: Home Assistant only logs a call to it. Many
+        switches report their new state a moment after the call returns; the caller reads it then.
+        """
+        await self.state()
+        wanted = STATE_ON if on else STATE_OFF
+        switched = asyncio.Event()
+
+        @callback
+        def state_changed(event: Event[EventStateChangedData]) -> None:
+            if (new := event.data["new_state"]) is not None and new.state == wanted:
+                switched.set()
+
+        stop_listening = async_track_state_change_event(self._hass, [self.entity_id], state_changed)
         try:
             await self._hass.services.async_call(
                 "switch",
@@ -55,8 +75,15 @@ class SwitchEntityOutlet:
                 {ATTR_ENTITY_ID: self.entity_id},
                 blocking=True,
             )
+            if (await self.state()).on != on:
+                async with asyncio.timeout(SWITCH_SETTLE_SECONDS):
+                    await switched.wait()
         except HomeAssistantError as err:
             raise ApiConnectionError(f"{self.entity_id} did not switch: {err}") from err
+        except TimeoutError:
+            pass  # the caller reads the state and sees it did not switch
+        finally:
+            stop_listening()
 
     async def close(self) -> None:
         """Nothing to release."""

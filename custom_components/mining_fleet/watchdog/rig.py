@@ -17,7 +17,7 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from ..api.errors import ApiError
+from ..api.errors import ApiConnectionError, ApiError
 from ..api.outlets import OutletState
 from ..const import DOMAIN, EVENT_POWER_CYCLE, LOGGER
 from ..coordinator import MiningFleetCoordinator
@@ -175,14 +175,17 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
 
     async def async_power_on_before_stop(self) -> None:
         """Finish a power cycle now (outlet on) rather than leave the rig off while Home Assistant stops."""
-        self._stopping = True
-        async with self._outlet_lock:  # a switch-off in progress has scheduled its power-on by then
-            if self._power_on_later is not None:
-                self._power_on_later()
-                self._power_on_later = None
-                self._start(Action.POWER_CYCLE, self._finish_cycle(self._cycle_reason))
-        if self._task is not None:
-            await asyncio.shield(self._task)
+        self._stopping = True  # from now on nothing new starts
+        while self.busy:
+            async with self._outlet_lock:  # a switch-off in progress has scheduled its power-on by then
+                if self._power_on_later is not None:
+                    self._power_on_later()
+                    self._power_on_later = None
+                    self._start(
+                        Action.POWER_CYCLE, self._finish_cycle(self._cycle_reason), even_when_stopping=True
+                    )
+            if self._task is not None and not self._task.done():
+                await asyncio.shield(self._task)
 
     async def async_shutdown(self) -> None:
         """Let a running power cycle end with the outlet on, then stop."""
@@ -242,8 +245,13 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
         elif action is Action.GIVE_UP:
             self._give_up(reason)
 
-    def _start(self, action: Action, job: Coroutine[Any, Any, None]) -> None:
-        """Run a restart or power cycle as a task Home Assistant waits for when it stops."""
+    def _start(
+        self, action: Action, job: Coroutine[Any, Any, None], *, even_when_stopping: bool = False
+    ) -> None:
+        """Run a restart or power cycle as a task Home Assistant waits for when it stops (none once it stops)."""
+        if self._stopping and not even_when_stopping:
+            job.close()
+            return
         self._doing = action
         self._task = self.config_entry.async_create_task(self.hass, job, f"{DOMAIN} watchdog {self.name}")
 
@@ -263,8 +271,12 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
     async def _power_cycle(self, reason: str, off_seconds: float) -> None:
         """Switch the outlet off and schedule switching it on; the off state is on disk before the command."""
         async with self._outlet_lock:
-            if self._power_on_later is not None or self._record.outlet_off_since is not None:
-                return  # a power cycle by hand got there first
+            if (
+                self._stopping
+                or self._power_on_later is not None
+                or self._record.outlet_off_since is not None
+            ):
+                return  # Home Assistant is stopping, or a power cycle by hand got there first
             try:
                 await self._switch_off()
             except ApiError as err:
@@ -289,7 +301,7 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
         @callback
         def power_on_now(_: Any) -> None:
             self._power_on_later = None
-            self._start(Action.POWER_CYCLE, self._finish_cycle(reason))
+            self._start(Action.POWER_CYCLE, self._finish_cycle(reason), even_when_stopping=True)
 
         self._power_on_later = async_call_later(self.hass, 0 if self._stopping else off_seconds, power_on_now)
 
@@ -304,6 +316,8 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
         """Switch the outlet on; on failure keep the record, so every check tries again."""
         try:
             await self._outlet.set_on(True)
+            if not (await self._outlet.state()).on:  # a switch may accept the call and stay off
+                raise ApiConnectionError(f"{self.outlet_name} still reads off after switching it on")
         except ApiError as err:
             self._power_on_failures += 1
             LOGGER.error("%s: cannot switch %s back on: %s", self.name, self.outlet_name, err)
@@ -372,9 +386,6 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
             if last is not None and now - last < MIN_SECONDS_BETWEEN_CYCLES:
                 left = int(MIN_SECONDS_BETWEEN_CYCLES - (now - last))
                 raise self._refusal("power_cycle_too_soon", seconds=str(left))
-            # A cycle by hand starts a cooldown but does not count towards giving up.
-            state = replace(self.state, last_action=Action.POWER_CYCLE, last_action_at=now)
-            await self._save(replace(self._record, state=state))
             try:
                 await self._switch_off()
             except ApiError as err:
@@ -388,6 +399,9 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
                         "error": str(err),
                     },
                 ) from err
+            # A cycle by hand starts a cooldown but does not count towards giving up.
+            state = replace(self.state, last_action=Action.POWER_CYCLE, last_action_at=now)
+            await self._save(replace(self._record, state=state))
             self._doing = Action.POWER_CYCLE
             self._schedule_power_on("manual", off_seconds or self.settings.power_off_seconds)
 

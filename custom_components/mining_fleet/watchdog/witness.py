@@ -16,8 +16,10 @@ from ..logic.watchdog import Witnesses
 from ..miner.coordinator import MinerCoordinator
 from ..miner.registry import fleet_registry
 
-# The key of a miner's failed poll when nothing answered at its address (timeouts included).
-UNREACHABLE = "cannot_connect"
+# The keys of a miner's failed poll that say it hangs: nothing answered at its address (timeouts
+# included), or the API answered nonsense (a wedged ESP32 or cgminer). Refusals (a password, "not
+# local", another device at the address) prove the miner is up and are not among them.
+UNREACHABLE = frozenset({"cannot_connect", "unexpected_response"})
 
 CONF_MINER = "miner"
 CONF_POOL_ENTRY = "pool_entry"
@@ -26,7 +28,7 @@ CONF_WORKER = "worker"
 
 def _is_unreachable(err: Exception | None) -> bool:
     """Return True for a poll that failed because nothing answered (not a refusal or a stranger)."""
-    return isinstance(err, HomeAssistantError) and err.translation_key == UNREACHABLE
+    return isinstance(err, HomeAssistantError) and err.translation_key in UNREACHABLE
 
 
 class PoolAccount(Protocol):
@@ -112,7 +114,7 @@ class WitnessReader:
         if entry.state is ConfigEntryState.SETUP_IN_PROGRESS:
             return self._api_silent_since is not None  # a retry in progress does not end the silence
         return (
-            entry.state is ConfigEntryState.SETUP_RETRY and entry.error_reason_translation_key == UNREACHABLE
+            entry.state is ConfigEntryState.SETUP_RETRY and entry.error_reason_translation_key in UNREACHABLE
         )
 
     def device_identifier(self) -> str | None:
@@ -157,12 +159,13 @@ class WitnessReader:
         """Return whether the pool witness is known, and the worker's last share (unix seconds)."""
         pool = self.pool()
         if self.worker is None or pool is None or not pool.last_update_success or pool.data is None:
-            # The pool itself is failing: its silence says nothing about the rig.
-            self._worker_missing_since = self._not_hashing_since = None
+            # The pool itself is failing: its silence says nothing about the rig. The clocks stand
+            # still (a failed poll now and then must not restart them); the last share is forgotten,
+            # so after an outage a worker that is not listed yet counts from when it is missed.
+            self._last_share = None
             return False, None
         worker = pool.data.worker(self.worker)
         if worker is None:
-            self._not_hashing_since = None
             if self._worker_missing_since is None:
                 self._worker_missing_since = now
             return True, self._last_share
