@@ -21,6 +21,10 @@ from .server import LOOPBACK, LoopbackServer
 HASHING = ("mining", "auto-tuning")
 
 
+# The writes VNish firmware with API keys enabled guards with x-api-key.
+KEYED_PATHS = frozenset({"/api/v1/settings", "/api/v1/system/reboot"})
+
+
 class VNishFault(enum.StrEnum):
     """Faults the simulator can inject into every API reply."""
 
@@ -108,6 +112,8 @@ class VNishSimulator(LoopbackServer):
         self.missing_endpoints = missing_endpoints  # e.g. {"perf-summary"} for older firmware
         self.clock = clock
         self.fault = VNishFault.NONE
+        # Firmware with API keys enabled: settings writes and reboot need this x-api-key (None: off).
+        self.api_key: str | None = None
         self.slow_seconds = 2.0
         self.offline_until = 0.0
         self.presets = [
@@ -298,6 +304,9 @@ class VNishSimulator(LoopbackServer):
             return web.Response(text='{"miner": {"hr_realtime": 1', content_type="application/json")
         if not request.path.endswith("/unlock") and not self._token_valid(request):
             return web.json_response({"err": "Unauthorized"}, status=401)
+        guarded = self.api_key is not None and request.method == "POST" and request.path in KEYED_PATHS
+        if guarded and request.headers.get("x-api-key") != self.api_key:
+            return web.json_response({"err": "Invalid API key"}, status=403)
         return await handler(request)
 
     async def _unlock(self, request: web.Request) -> web.Response:

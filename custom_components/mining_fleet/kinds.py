@@ -6,7 +6,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigSubentryFlow, OptionsFlow
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+)
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
@@ -27,8 +33,18 @@ from .const import (
 )
 from .fleet.config_flow import FleetFlow
 from .pool.config_flow import PoolFlow
-from .vnish.config_flow import VNishFlow
+from .vnish.config_flow import VNishFlow, VNishOptionsSteps
 from .watchdog.config_flow import RigSubentryFlow, WatchdogFlow, WatchRigOptionsFlow
+
+
+class VNishOptionsFlow(VNishOptionsSteps, WatchRigOptionsFlow):
+    """A VNish miner's Configure: its API key, or watching it with the rig watchdog."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask what to change."""
+        self._origin = self.config_entry
+        return self.async_show_menu(step_id="init", menu_options=["api_key", "rig"])
+
 
 type PlatformSetup = Callable[
     [HomeAssistant, ConfigEntry[Any], AddConfigEntryEntitiesCallback], Awaitable[None]
@@ -72,7 +88,7 @@ KINDS: Mapping[str, Kind] = {
             vnish.async_setup_entry,
             vnish.async_get_diagnostics,
             VNishFlow,
-            options_flow=WatchRigOptionsFlow,
+            options_flow=VNishOptionsFlow,
         ),
         Kind(
             KIND_POOL,

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
+from homeassistant.config_entries import SOURCE_IGNORE, SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.mining_fleet.const import CONF_KIND, DOMAIN, KIND_POOL, KIND_WATCHDOG, SUBENTRY_RIG
+from custom_components.mining_fleet.const import (
+    CONF_KIND,
+    DOMAIN,
+    KIND_POOL,
+    KIND_WATCHDOG,
+    SUBENTRY_RIG,
+    WATCHDOG_UNIQUE_ID,
+)
 from custom_components.mining_fleet.watchdog import config_flow
 from custom_components.mining_fleet.watchdog.rig import RIGS
 from custom_components.mining_fleet.watchdog.store import STORAGE_KEY
@@ -269,3 +277,47 @@ async def test_watch_a_miner_from_its_options_then_a_worker_from_the_pool(
     await hass.async_block_till_done()
     assert [rig.title for rig in _watchdog(hass).subentries.values()] == ["Bitaxe rig", "Hive 1"]
     assert len([e for e in hass.config_entries.async_entries(DOMAIN) if e.data["kind"] == KIND_WATCHDOG]) == 1
+
+
+async def test_two_rigs_submitted_at_once_both_land_in_one_watchdog(
+    hass: HomeAssistant, template_switch: None, farm: Farm
+) -> None:
+    """Two Configure flows finishing together: one creates the watchdog entry, the other joins it."""
+    options = hass.config_entries.options
+    flows = []
+    for entry, witness in (
+        (farm.miner_entry, {"miner": farm.miner_device_id(hass)}),
+        (farm.pool_entry, {"worker": f"{farm.pool_entry.entry_id}/hive1"}),
+    ):
+        result = await options.async_init(entry.entry_id)
+        result = await options.async_configure(result["flow_id"], witness)
+        result = await options.async_configure(result["flow_id"], {"next_step_id": "outlet_switch"})
+        flows.append(result["flow_id"])
+    results = await asyncio.gather(
+        *(options.async_configure(flow_id, {"entity_id": "switch.rig_socket"}) for flow_id in flows)
+    )
+    assert all(result["step_id"] == "settings" for result in results)
+    results = await asyncio.gather(
+        options.async_configure(flows[0], SETTINGS_FORM | {"name": "Bitaxe rig"}),
+        options.async_configure(flows[1], SETTINGS_FORM),
+    )
+    await hass.async_block_till_done()
+    added = [result["reason"] for result in results]
+    titles = sorted(rig.title for rig in _watchdog(hass).subentries.values())
+    assert added.count("rig_added") == len(titles)
+    assert set(added) <= {"rig_added", "rig_not_added"}
+
+
+async def test_a_rig_that_cannot_join_is_reported(
+    hass: HomeAssistant, template_switch: None, farm: Farm
+) -> None:
+    """When the watchdog entry cannot be created (an ignored one holds its id), the user is told, not misled."""
+    ignored = MockConfigEntry(domain=DOMAIN, source=SOURCE_IGNORE, unique_id=WATCHDOG_UNIQUE_ID, data={})
+    ignored.add_to_hass(hass)
+    options = hass.config_entries.options
+    result = await options.async_init(farm.miner_entry.entry_id)
+    result = await options.async_configure(result["flow_id"], {"miner": farm.miner_device_id(hass)})
+    result = await options.async_configure(result["flow_id"], {"next_step_id": "outlet_switch"})
+    result = await options.async_configure(result["flow_id"], {"entity_id": "switch.rig_socket"})
+    result = await options.async_configure(result["flow_id"], SETTINGS_FORM | {"name": "Bitaxe rig"})
+    assert result["type"] is FlowResultType.ABORT and result["reason"] == "rig_not_added"

@@ -23,6 +23,10 @@ class ApiInvalidCredentialsError(ApiAuthError):
     """The device rejected the password (VNish HTTP 403): the user must enter a new one."""
 
 
+class ApiKeyRequiredError(ApiAuthError):
+    """The firmware wants an API key (VNish x-api-key) for this command, or refused the one sent."""
+
+
 class ApiUnknownAccountError(ApiInvalidCredentialsError):
     """The service does not know the account or address (a pool answering 404)."""
 

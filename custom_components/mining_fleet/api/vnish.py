@@ -6,7 +6,13 @@ from typing import Any
 
 import aiohttp
 
-from .errors import ApiAuthError, ApiBadRequestError, ApiInvalidCredentialsError, ApiResponseError
+from .errors import (
+    ApiAuthError,
+    ApiBadRequestError,
+    ApiInvalidCredentialsError,
+    ApiKeyRequiredError,
+    ApiResponseError,
+)
 from .http import DeviceHttp, bounded
 from .parse import mapping, text
 from .vnish_models import (
@@ -22,6 +28,10 @@ from .vnish_models import (
 DEFAULT_TIMEOUT = 10.0
 
 
+API_KEY_HEADER = "x-api-key"
+API_KEY_LENGTH = 32
+
+
 class VNishClient:
     """Talk to one Antminer on VNish firmware; the aiohttp session is owned by the caller."""
 
@@ -31,12 +41,14 @@ class VNishClient:
         password: str,
         session: aiohttp.ClientSession,
         *,
+        api_key: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        """Remember where the miner is and its web password."""
+        """Remember where the miner is, its web password, and an API key for firmware that demands one."""
         self._http = DeviceHttp(host, session, timeout)
         self.host = host
         self._password = password
+        self._api_key = api_key
         self._token: str | None = None
 
     @property
@@ -47,8 +59,10 @@ class VNishClient:
     async def _send(
         self, method: str, path: str, body: Any, token: str | None, *, idempotent: bool
     ) -> tuple[int, str]:
-        """Send one request to /api/v1/<path> with the bearer token, if any."""
+        """Send one request to /api/v1/<path> with the bearer token, and the API key on commands."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if self._api_key and method != "GET":
+            headers[API_KEY_HEADER] = self._api_key
         return await self._http.send(
             method, f"/api/v1/{path}", body=body, headers=headers, idempotent=idempotent
         )
@@ -81,6 +95,12 @@ class VNishClient:
             status, reply = await self._send(method, path, body, self._token, idempotent=safe)
         if status == 401:
             raise ApiAuthError(f"{self.host} refused a fresh token on {path}")
+        if status == 403 and method != "GET":
+            # Firmware with API keys enabled refuses settings and reboot without a valid x-api-key.
+            which = "the API key set" if self._api_key else "the command without an API key"
+            raise ApiKeyRequiredError(
+                f"{self.host} refused {which} on {path}: {self._error_text(reply, path)}"
+            )
         if status == 403:
             raise ApiInvalidCredentialsError(f"{self.host} refused {path} (HTTP 403)")
         if status == 400:

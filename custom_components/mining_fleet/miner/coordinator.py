@@ -19,6 +19,7 @@ from ..api.errors import (
     ApiConnectionError,
     ApiError,
     ApiInvalidCredentialsError,
+    ApiKeyRequiredError,
     ApiNotLocalError,
 )
 from ..const import DOMAIN, LOGGER, SCAN_INTERVAL
@@ -28,6 +29,8 @@ from ..logic.tuning import Tuning
 
 def api_error_key(err: ApiError) -> str:
     """Return the translation key that explains an API error to the user."""
+    if isinstance(err, ApiKeyRequiredError):
+        return "api_key_required"
     if isinstance(err, ApiNotLocalError):
         return "not_local"
     if isinstance(err, ApiInvalidCredentialsError):

@@ -22,6 +22,13 @@ PLATFORMS = {
 async def async_setup_entry(hass: HomeAssistant, entry: VNishConfigEntry) -> None:
     """Log in, read identity and presets, then list the miner in the fleet registry."""
     await async_setup_miner(hass, entry, VNishCoordinator(hass, entry))
+    # A new API key (options) takes effect with a fresh client.
+    entry.async_on_unload(entry.add_update_listener(_async_options_changed))
+
+
+async def _async_options_changed(hass: HomeAssistant, entry: VNishConfigEntry) -> None:
+    """Reload the miner with its new options."""
+    hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
 __all__ = ["PLATFORMS", "async_get_diagnostics", "async_setup_entry"]

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
-from homeassistant.const import CONF_HOST, CONF_PASSWORD
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PASSWORD
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import format_mac
+import voluptuous as vol
 
 from ..api.errors import ApiError
-from ..api.vnish import VNishClient
+from ..api.vnish import API_KEY_LENGTH, VNishClient
 from ..api.vnish_models import VNishInfo
 from ..const import CONF_KIND, KIND_VNISH
 from ..miner.coordinator import identities
-from ..miner.flow import HOST_PASSWORD_SCHEMA, PASSWORD_SCHEMA, form_error, host_only
+from ..miner.flow import HOST_PASSWORD_SCHEMA, PASSWORD_SCHEMA, PASSWORD_SELECTOR, form_error, host_only
+
+CONF_REMOVE_API_KEY = "remove_api_key"
+API_KEY_SCHEMA = vol.Schema(
+    {vol.Optional(CONF_API_KEY): PASSWORD_SELECTOR, vol.Optional(CONF_REMOVE_API_KEY, default=False): bool}
+)
 
 
 def vnish_unique_id(info: VNishInfo) -> str | None:
@@ -102,4 +108,26 @@ class VNishFlow(ConfigFlow):
                 HOST_PASSWORD_SCHEMA, host_only(user_input) or {CONF_HOST: entry.data[CONF_HOST]}
             ),
             errors=errors,
+        )
+
+
+class VNishOptionsSteps(OptionsFlow):
+    """The VNish options step: an API key, for firmware that demands one for settings and reboot."""
+
+    async def async_step_api_key(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Set, keep or remove the API key (it is never shown again)."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            key = str(user_input.get(CONF_API_KEY) or "").strip()
+            if key and len(key) != API_KEY_LENGTH:
+                errors[CONF_API_KEY] = "api_key_length"
+            else:
+                current = self.config_entry.options.get(CONF_API_KEY)
+                chosen = None if user_input.get(CONF_REMOVE_API_KEY) else (key or current)
+                return self.async_create_entry(data={**self.config_entry.options, CONF_API_KEY: chosen})
+        return self.async_show_form(
+            step_id="api_key",
+            data_schema=API_KEY_SCHEMA,
+            errors=errors,
+            description_placeholders={"length": str(API_KEY_LENGTH)},
         )

@@ -6,7 +6,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_PASSWORD
+from homeassistant.const import CONF_API_KEY, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -37,7 +37,12 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
     def __init__(self, hass: HomeAssistant, entry: VNishConfigEntry) -> None:
         """Create the coordinator and its client on Home Assistant's shared session."""
         super().__init__(hass, entry)
-        self._client = VNishClient(self.host, entry.data[CONF_PASSWORD], async_get_clientsession(hass))
+        self._client = VNishClient(
+            self.host,
+            entry.data[CONF_PASSWORD],
+            async_get_clientsession(hass),
+            api_key=entry.options.get(CONF_API_KEY),
+        )
         self.info: VNishInfo | None = None
         self.presets: tuple[VNishPreset, ...] = ()
 
