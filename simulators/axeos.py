@@ -148,6 +148,8 @@ class AxeOSSimulator(LoopbackServer):
         self.requests: list[tuple[str, str, Any]] = []
         # Replace fields of /api/system/info (None removes one): hostile or odd firmware in tests.
         self.overrides: dict[str, Any] = {}
+        # A heat spike (a hot room, a blocked fan): added to the ASIC temperature the physics settle on.
+        self.extra_heat_c = 0.0
         # Called on every reboot (an API restart or power coming back), e.g. to let a pool worker recover.
         self.on_boot: list[Callable[[], None]] = []
         now = clock()
@@ -202,7 +204,7 @@ class AxeOSSimulator(LoopbackServer):
         # Dynamic power grows with V²·f; 3.5 W is the ESP32, display and regulator losses.
         power = 3.5 + (0.0155 * volts**2 * state.frequency if hashing else 0.8)
         fan = self._fan_duty() / 100
-        temperature = 28 + power * (2.4 - 1.4 * fan)
+        temperature = 28 + self.extra_heat_c + power * (2.4 - 1.4 * fan)
         return power, temperature, hashrate
 
     def _fan_duty(self) -> int:
@@ -570,6 +572,8 @@ class AxeOSSimulator(LoopbackServer):
         self.fault = Fault(body.get("fault", "none"))
         if body.get("overheat"):
             self.overheat()
+        if "heat" in body:  # {"heat": 15}: 15 °C more than the physics would settle on; 0 ends it
+            self.extra_heat_c = float(body["heat"])
         return web.json_response({"fault": str(self.fault)})
 
 

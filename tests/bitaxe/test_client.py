@@ -102,6 +102,30 @@ async def test_settings_apply_live_and_move_the_physics(
     assert after.expected_hashrate > before.expected_hashrate
 
 
+async def test_a_heat_spike_is_cooled_by_stepping_down(
+    start_simulator: SimulatorFactory, session: aiohttp.ClientSession
+) -> None:
+    """A heat spike raises the ASIC temperature; a lower frequency (less power) brings it down again."""
+    clock = [0.0]
+    miner, client = await _client(start_simulator, session, "2.15", clock=lambda: clock[0])
+    await client.apply_tuning(frequency=625, core_voltage=1250)
+    miner.state.autofan, miner.state.manual_fan = False, 50  # a fixed fan, so power alone decides
+    clock[0] = 60
+    normal = (await client.info()).asic_temperature
+    async with session.post(
+        f"http://{miner.host}/_sim/fault", json={"fault": "none", "heat": 15}
+    ) as response:
+        assert response.status == 200
+    clock[0] = 120
+    spiked = (await client.info()).asic_temperature
+    await client.apply_tuning(frequency=400)
+    clock[0] = 180
+    stepped_down = (await client.info()).asic_temperature
+    assert normal is not None and spiked is not None and stepped_down is not None
+    assert spiked > normal + 10
+    assert stepped_down < spiked - 3
+
+
 async def test_fan_and_temperature_target(
     start_simulator: SimulatorFactory, session: aiohttp.ClientSession
 ) -> None:

@@ -22,13 +22,14 @@ PLATFORMS = {
 async def async_setup_entry(hass: HomeAssistant, entry: VNishConfigEntry) -> None:
     """Log in, read identity and presets, then list the miner in the fleet registry."""
     await async_setup_miner(hass, entry, VNishCoordinator(hass, entry))
-    # A new API key (options) takes effect with a fresh client.
-    entry.async_on_unload(entry.add_update_listener(_async_options_changed))
+    options = dict(entry.options)
 
+    async def reload_on_new_options(hass: HomeAssistant, entry: VNishConfigEntry) -> None:
+        """Reload with a fresh client when the API key changed (not on other entry updates)."""
+        if dict(entry.options) != options:
+            hass.config_entries.async_schedule_reload(entry.entry_id)
 
-async def _async_options_changed(hass: HomeAssistant, entry: VNishConfigEntry) -> None:
-    """Reload the miner with its new options."""
-    hass.config_entries.async_schedule_reload(entry.entry_id)
+    entry.async_on_unload(entry.add_update_listener(reload_on_new_options))
 
 
 __all__ = ["PLATFORMS", "async_get_diagnostics", "async_setup_entry"]
