@@ -92,14 +92,15 @@ async def test_bitaxe_write_path_refuses_unsafe_tuning(
 
 
 async def test_tuning_through_the_write_path(hass: HomeAssistant, setup_miner: MinerSetup) -> None:
-    """Safe tuning is sent in one write; empty tuning sends nothing at all."""
+    """Safe tuning is sent one setting at a time, voltage first when raising; empty tuning sends nothing."""
     miner, entry = await setup_miner("2.15")
     coordinator: MinerCoordinator[Any] = entry.runtime_data
     await coordinator.async_apply_tuning(Tuning())
     assert [method for method, _, _ in miner.requests if method != "GET"] == []
     await coordinator.async_apply_tuning(Tuning(frequency_mhz=600, core_voltage_mv=1200))
     assert [body for method, _, body in miner.requests if method == "PATCH"] == [
-        {"frequency": 600, "coreVoltage": 1200}
+        {"coreVoltage": 1200},
+        {"frequency": 600},
     ]
 
 

@@ -182,3 +182,48 @@ async def test_label_on_an_entity_reaches_its_miner(hass: HomeAssistant, setup_m
     er.async_get(hass).async_update_entity(entity_id, labels={label.label_id})
     await hass.services.async_call(DOMAIN, "stop_mining", {"label_id": label.label_id}, blocking=True)
     assert miner.state.paused is True
+
+
+async def _set_tuning(hass: HomeAssistant, device_ids: list[str], **fields: object) -> None:
+    """Call mining_fleet.set_tuning."""
+    await hass.services.async_call(
+        DOMAIN, "set_tuning", {ATTR_DEVICE_ID: device_ids, **fields}, blocking=True
+    )
+
+
+def _settings_writes(miner: object) -> list[dict[str, object]]:
+    """Return the settings bodies a simulated Bitaxe received."""
+    return [body for method, path, body in miner.requests if method == "PATCH" and path == "/api/system"]  # type: ignore[attr-defined]
+
+
+async def test_set_tuning_raises_voltage_first_and_lowers_frequency_first(
+    hass: HomeAssistant, setup_miner: MinerSetup
+) -> None:
+    """Both settings at once reach the Bitaxe one at a time, in the order that never under-volts it."""
+    miner, entry = await setup_miner("2.15")
+    device = _device_id(hass, entry)
+    await _set_tuning(hass, [device], frequency=625, core_voltage=1250)
+    assert _settings_writes(miner)[-2:] == [{"coreVoltage": 1250}, {"frequency": 625}]
+    await _set_tuning(hass, [device], frequency=400, core_voltage=1100)
+    assert _settings_writes(miner)[-2:] == [{"frequency": 400}, {"coreVoltage": 1100}]
+    assert (miner.state.frequency, miner.state.core_voltage) == (400, 1100)
+
+
+async def test_set_tuning_checks_every_miner_before_sending_any(
+    hass: HomeAssistant, setup_miner: MinerSetup, setup_vnish: VNishSetup
+) -> None:
+    """One miner refusing a value (it is not among its safe options) means nothing is sent to any."""
+    bitaxe, bitaxe_entry = await setup_miner("2.15")
+    antminer, antminer_entry = await setup_vnish(presets_shape="object")
+    before = len(_settings_writes(bitaxe))
+    with pytest.raises(ServiceValidationError) as refused:
+        await _set_tuning(
+            hass, [_device_id(hass, bitaxe_entry), _device_id(hass, antminer_entry)], frequency=625
+        )
+    assert refused.value.translation_key == "value_not_allowed"
+    assert len(_settings_writes(bitaxe)) == before
+    await _set_tuning(hass, [_device_id(hass, antminer_entry)], preset="3600")
+    assert antminer.state.preset == "3600"
+    with pytest.raises(ServiceValidationError) as empty:
+        await _set_tuning(hass, [_device_id(hass, bitaxe_entry)])
+    assert empty.value.translation_key == "no_tuning_given"

@@ -1,4 +1,4 @@
-"""Services: start and stop mining on miners; power-cycle and reset watched rigs."""
+"""Services: start and stop mining and set tuning on miners; power-cycle and reset watched rigs."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from homeassistant.helpers import (
 import voluptuous as vol
 
 from .const import CONF_KIND, DOMAIN, MINER_KINDS
+from .logic.tuning import Tuning
 from .miner.coordinator import MinerCoordinator
 from .miner.registry import fleet_registry
 from .watchdog.rig import RIGS, RigWatchdog
@@ -27,10 +28,23 @@ SERVICE_START_MINING = "start_mining"
 SERVICE_STOP_MINING = "stop_mining"
 SERVICE_POWER_CYCLE = "power_cycle"
 SERVICE_RESET_WATCHDOG = "reset_watchdog"
+SERVICE_SET_TUNING = "set_tuning"
 ATTR_OFF_SECONDS = "off_seconds"
+ATTR_FREQUENCY = "frequency"
+ATTR_CORE_VOLTAGE = "core_voltage"
+ATTR_PRESET = "preset"
 
 # Home Assistant's usual targets: devices, entities, areas, floors and labels.
 SCHEMA = vol.Schema(cv.TARGET_SERVICE_FIELDS)
+# Plausible ranges only; each miner checks the values against its own safe options.
+SET_TUNING_SCHEMA = vol.Schema(
+    {
+        **cv.TARGET_SERVICE_FIELDS,
+        vol.Optional(ATTR_FREQUENCY): vol.All(vol.Coerce(int), vol.Range(min=1, max=2000)),
+        vol.Optional(ATTR_CORE_VOLTAGE): vol.All(vol.Coerce(int), vol.Range(min=1, max=2000)),
+        vol.Optional(ATTR_PRESET): cv.string,
+    }
+)
 POWER_CYCLE_SCHEMA = vol.Schema(
     {
         **cv.TARGET_SERVICE_FIELDS,
@@ -59,11 +73,17 @@ def _why_not_a_loaded_miner(hass: HomeAssistant, device_id: str) -> ServiceValid
     return _refusal("not_a_miner", name=name)
 
 
-def _miner_for_device(hass: HomeAssistant, device_id: str) -> MinerCoordinator[Any]:
-    """Return the loaded miner behind a device id that can be started and stopped."""
+def _loaded_miner(hass: HomeAssistant, device_id: str) -> MinerCoordinator[Any]:
+    """Return the loaded miner behind a device id, or say why there is none."""
     miner = fleet_registry(hass).get(device_id)
     if miner is None:
         raise _why_not_a_loaded_miner(hass, device_id)
+    return miner
+
+
+def _miner_for_device(hass: HomeAssistant, device_id: str) -> MinerCoordinator[Any]:
+    """Return the loaded miner behind a device id that can be started and stopped."""
+    miner = _loaded_miner(hass, device_id)
     if not miner.can_start_stop:
         raise _refusal("start_stop_unsupported", name=miner.name_for_user)
     return miner
@@ -122,6 +142,33 @@ def _targeted_miners(call: ServiceCall) -> list[MinerCoordinator[Any]]:
         not_ours="not_a_miner",
         nothing="no_miners_targeted",
     )
+
+
+def _targeted_any_miners(call: ServiceCall) -> list[MinerCoordinator[Any]]:
+    """Resolve the call's target to loaded miners."""
+    registry = fleet_registry(call.hass)
+    return _targeted(
+        call,
+        partial(_loaded_miner, call.hass),
+        registry.get,
+        not_ours="not_a_miner",
+        nothing="no_miners_targeted",
+    )
+
+
+async def _async_set_tuning(call: ServiceCall) -> None:
+    """Check the tuning against every targeted miner's safe options first; send only when all accept it."""
+    tuning = Tuning(
+        frequency_mhz=call.data.get(ATTR_FREQUENCY),
+        core_voltage_mv=call.data.get(ATTR_CORE_VOLTAGE),
+        preset=call.data.get(ATTR_PRESET),
+    )
+    if tuning.is_empty:
+        raise _refusal("no_tuning_given")
+    miners = _targeted_any_miners(call)
+    for miner in miners:
+        miner.check_tuning(tuning)
+    await _each(miner.async_apply_tuning(tuning) for miner in miners)
 
 
 def _rig_of_device(hass: HomeAssistant, device_id: str) -> RigWatchdog | None:
@@ -196,3 +243,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(DOMAIN, SERVICE_STOP_MINING, stop_mining, schema=SCHEMA)
     hass.services.async_register(DOMAIN, SERVICE_POWER_CYCLE, power_cycle, schema=POWER_CYCLE_SCHEMA)
     hass.services.async_register(DOMAIN, SERVICE_RESET_WATCHDOG, reset_watchdog, schema=SCHEMA)
+    hass.services.async_register(DOMAIN, SERVICE_SET_TUNING, _async_set_tuning, schema=SET_TUNING_SCHEMA)

@@ -17,6 +17,7 @@ from ..api.axeos_models import AsicInfo, SystemInfo
 from ..api.errors import ApiError
 from ..const import DOMAIN
 from ..logic.bitaxe_limits import MIN_SAFE_FAN_PERCENT, TEMPERATURE_TARGET_RANGE, ModelLimits, model_limits
+from ..logic.ramp import Point, plan_ramp
 from ..logic.tuning import Tuning
 from ..miner.coordinator import MinerCoordinator
 
@@ -145,8 +146,31 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
                 raise self.refusal(setting, value, ", ".join(map(str, allowed)) or "none")
 
     async def _send_tuning(self, tuning: Tuning) -> None:
-        """Send frequency and core voltage in one settings write."""
-        await self._client.apply_tuning(frequency=tuning.frequency_mhz, core_voltage=tuning.core_voltage_mv)
+        """Send frequency and core voltage one at a time, in the order that never under-volts the chip.
+
+        Raising goes voltage first, lowering frequency first; one write with both would leave the
+        order to the firmware.
+        """
+        info = self.data.info
+        if (
+            tuning.frequency_mhz is None
+            or tuning.core_voltage_mv is None
+            or info.frequency is None
+            or info.core_voltage is None
+        ):
+            await self._client.apply_tuning(
+                frequency=tuning.frequency_mhz, core_voltage=tuning.core_voltage_mv
+            )
+            return
+        start = Point(round(info.core_voltage), round(info.frequency))
+        target = Point(tuning.core_voltage_mv, tuning.frequency_mhz)
+        previous = start
+        for point in plan_ramp(start, target, [target.voltage_mv], [target.frequency_mhz]):
+            if point.voltage_mv != previous.voltage_mv:
+                await self._client.apply_tuning(core_voltage=point.voltage_mv)
+            else:
+                await self._client.apply_tuning(frequency=point.frequency_mhz)
+            previous = point
 
     async def async_set_fan_speed(self, percent: float) -> None:
         """Switch to manual fan control at a duty between the safe floor and 100 %."""

@@ -138,6 +138,10 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
         """Start or stop hashing."""
         await self.async_write(lambda: self._send_mining(on))
 
+    def check_tuning(self, tuning: Tuning) -> None:
+        """Raise a translated ServiceValidationError unless the tuning is within the miner's safe options."""
+        self._check_tuning(tuning)
+
     async def async_apply_tuning(self, tuning: Tuning) -> None:
         """Apply tuning after checking it against the miner's safe options; an empty one sends nothing."""
         if tuning.is_empty:
