@@ -198,9 +198,9 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
         now = _now()
         self._outlet_state = await self._read_outlet()
         verdict = offline_verdict(self.witness.read(now), self.settings)
-        if self.busy or self._stopping:
-            pass
-        elif self._record.outlet_off_since is not None:
+        if self.busy or self._stopping:  # an action runs (it refreshes when done), or Home Assistant stops
+            return RigSnapshot(verdict, self._outlet_state)
+        if self._record.outlet_off_since is not None:
             async with self._outlet_lock:  # a previous attempt failed: keep trying, on every check
                 await self._power_on()
         elif not self.paused and self._outlet_state is not None and self._outlet_state.on:
