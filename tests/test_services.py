@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -18,7 +20,15 @@ from custom_components.mining_fleet.const import DOMAIN
 from simulators.axeos import Fault
 from simulators.vnish import VNishFault
 
-from .conftest import MinerSetup, VNishSetup, fleet_entry, object_id_prefix, set_up_entry
+from .conftest import (
+    MinerSetup,
+    VNishFactory,
+    VNishSetup,
+    fleet_entry,
+    object_id_prefix,
+    set_up_entry,
+    vnish_entry,
+)
 
 
 def _device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
@@ -227,3 +237,40 @@ async def test_set_tuning_checks_every_miner_before_sending_any(
     with pytest.raises(ServiceValidationError) as empty:
         await _set_tuning(hass, [_device_id(hass, bitaxe_entry)])
     assert empty.value.translation_key == "no_tuning_given"
+
+
+async def test_safe_settings_for_every_miner_at_once(
+    hass: HomeAssistant, setup_miner: MinerSetup, setup_vnish: VNishSetup
+) -> None:
+    """With no target every miner goes to its safest settings: the Bitaxe's lowest frequency at its default
+    voltage, the Antminer's least-power tuned preset; a named target takes only that miner."""
+    bitaxe, bitaxe_entry = await setup_miner("2.15")
+    antminer, _ = await setup_vnish(presets_shape="object")
+    await _set_tuning(hass, [_device_id(hass, bitaxe_entry)], frequency=625, core_voltage=1250)
+    await hass.services.async_call(DOMAIN, "apply_safe_settings", {}, blocking=True)
+    limits = bitaxe_entry.runtime_data.limits
+    assert (bitaxe.state.frequency, bitaxe.state.core_voltage) == (
+        min(limits.frequency_options),
+        limits.default_voltage,
+    )
+    tuned = [p.name for p in antminer.presets if p.status == "tuned" and p.name.isdigit()]  # not "disabled"
+    assert antminer.state.preset == min(tuned, key=int)
+    await _set_tuning(hass, [_device_id(hass, bitaxe_entry)], frequency=600)
+    await hass.services.async_call(
+        DOMAIN, "apply_safe_settings", {ATTR_DEVICE_ID: [_device_id(hass, bitaxe_entry)]}, blocking=True
+    )
+    assert bitaxe.state.frequency == min(limits.frequency_options)
+
+
+async def test_safe_settings_need_a_tuned_preset(hass: HomeAssistant, start_vnish: VNishFactory) -> None:
+    """An Antminer with no tuned preset has no safe setting to go to: the user is told, nothing is sent."""
+    antminer = await start_vnish(presets_shape="object")
+    antminer.presets = [replace(preset, status="untuned") for preset in antminer.presets]
+    entry = vnish_entry(antminer)
+    await set_up_entry(hass, entry)
+    with pytest.raises(HomeAssistantError) as refused:
+        await hass.services.async_call(DOMAIN, "apply_safe_settings", {}, blocking=True)
+    assert refused.value.translation_key == "no_safe_settings"
+    assert "settings" not in [
+        path.rsplit("/", 1)[-1] for method, path in antminer.requests if method == "POST"
+    ]

@@ -29,6 +29,7 @@ SERVICE_STOP_MINING = "stop_mining"
 SERVICE_POWER_CYCLE = "power_cycle"
 SERVICE_RESET_WATCHDOG = "reset_watchdog"
 SERVICE_SET_TUNING = "set_tuning"
+SERVICE_APPLY_SAFE_SETTINGS = "apply_safe_settings"
 ATTR_OFF_SECONDS = "off_seconds"
 ATTR_FREQUENCY = "frequency"
 ATTR_CORE_VOLTAGE = "core_voltage"
@@ -171,6 +172,26 @@ async def _async_set_tuning(call: ServiceCall) -> None:
     await _each(miner.async_apply_tuning(tuning) for miner in miners)
 
 
+async def _async_apply_safe_settings(call: ServiceCall) -> None:
+    """Put every targeted miner (every loaded miner when none is named) on its safest settings at once."""
+    targeted = any(call.data.get(str(key)) for key in cv.TARGET_SERVICE_FIELDS)
+    miners = _targeted_any_miners(call) if targeted else list(fleet_registry(call.hass).miners)
+    if not miners:
+        raise _refusal("no_miners_targeted")
+    await _each(_async_to_safe_settings(miner) for miner in miners)
+
+
+async def _async_to_safe_settings(miner: MinerCoordinator[Any]) -> None:
+    """Apply a miner's safest settings, or say it has none to offer yet."""
+    if (tuning := miner.safe_tuning()) is None:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="no_safe_settings",
+            translation_placeholders={"name": miner.name_for_user},
+        )
+    await miner.async_apply_tuning(tuning)
+
+
 def _rig_of_device(hass: HomeAssistant, device_id: str) -> RigWatchdog | None:
     """Return the loaded rig of a rig device, or the rig that watches a miner device."""
     for rig in hass.data.get(RIGS, {}).values():
@@ -244,3 +265,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(DOMAIN, SERVICE_POWER_CYCLE, power_cycle, schema=POWER_CYCLE_SCHEMA)
     hass.services.async_register(DOMAIN, SERVICE_RESET_WATCHDOG, reset_watchdog, schema=SCHEMA)
     hass.services.async_register(DOMAIN, SERVICE_SET_TUNING, _async_set_tuning, schema=SET_TUNING_SCHEMA)
+    hass.services.async_register(
+        DOMAIN, SERVICE_APPLY_SAFE_SETTINGS, _async_apply_safe_settings, schema=SCHEMA
+    )

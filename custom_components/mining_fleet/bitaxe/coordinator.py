@@ -145,6 +145,14 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
             if value is not None and value not in allowed:
                 raise self.refusal(setting, value, ", ".join(map(str, allowed)) or "none")
 
+    def safe_tuning(self) -> Tuning | None:
+        """Return the model's lowest frequency at its default voltage: the least heat at a voltage it is made for."""
+        if self.limits is None:
+            return None
+        return Tuning(
+            frequency_mhz=min(self.limits.frequency_options), core_voltage_mv=self.limits.default_voltage
+        )
+
     async def _send_tuning(self, tuning: Tuning) -> None:
         """Send frequency and core voltage one at a time, in the order that never under-volts the chip.
 

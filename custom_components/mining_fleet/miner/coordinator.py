@@ -188,6 +188,10 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
         """Return whether this miner can be started and stopped remotely."""
 
     @abstractmethod
+    def safe_tuning(self) -> Tuning | None:
+        """Return the miner's safest settings (None while the miner's options are unknown)."""
+
+    @abstractmethod
     async def async_restart(self) -> None:
         """Restart the mining software (the whole board where that is all the firmware offers)."""
 

@@ -13,6 +13,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo, format_mac
 
 from ..api.errors import ApiError, ApiInvalidCredentialsError, ApiResponseError
+from ..api.parse import as_number
 from ..api.vnish import VNishClient
 from ..api.vnish_models import VNishInfo, VNishPreset, VNishStatus, VNishSummary
 from ..const import DOMAIN, LOGGER
@@ -87,6 +88,13 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
     def summary(self) -> VNishSummary:
         """Return the latest telemetry."""
         return self.data.summary
+
+    def safe_tuning(self) -> Tuning | None:
+        """Return the tuned preset with the least power (presets are named by their watts)."""
+        powers = {
+            name: watts for name in self.tuned_presets.values() if (watts := as_number(name)) is not None
+        }
+        return Tuning(preset=min(powers, key=powers.__getitem__)) if powers else None
 
     @property
     def tuned_presets(self) -> dict[str, str]:
