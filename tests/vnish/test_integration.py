@@ -125,9 +125,16 @@ async def test_password_change_starts_reauth(hass: HomeAssistant, setup_vnish: V
     flow_id = flows[0]["flow_id"]
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_PASSWORD: "still-wrong"})
     assert result["errors"] == {"base": "invalid_auth"}
-    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_PASSWORD: "n3w"})
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_PASSWORD: "n3w", "api_key": "short"}
+    )
+    assert result["errors"] == {"api_key": "api_key_length"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_PASSWORD: "n3w", "api_key": "a" * 32}
+    )
     assert result["reason"] == "reauth_successful"
     assert entry.data[CONF_PASSWORD] == "n3w"
+    assert entry.options["api_key"] == "a" * 32  # firmware that wants a key gets it with the new password
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
 

@@ -18,6 +18,7 @@ from ..miner.coordinator import identities
 from ..miner.flow import HOST_PASSWORD_SCHEMA, PASSWORD_SCHEMA, PASSWORD_SELECTOR, form_error, host_only
 
 CONF_REMOVE_API_KEY = "remove_api_key"
+REAUTH_SCHEMA = PASSWORD_SCHEMA.extend({vol.Optional(CONF_API_KEY): PASSWORD_SELECTOR})
 API_KEY_SCHEMA = vol.Schema(
     {vol.Optional(CONF_API_KEY): PASSWORD_SELECTOR, vol.Optional(CONF_REMOVE_API_KEY, default=False): bool}
 )
@@ -73,18 +74,24 @@ class VNishFlow(ConfigFlow):
         )
 
     async def async_step_vnish_reauth(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the new password and check it against the miner."""
+        """Ask for the new password (and, where the firmware wants one, an API key) and check it."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
+            key = str(user_input.get(CONF_API_KEY) or "").strip()
             info, errors = await self._probe_vnish(entry.data[CONF_HOST], user_input[CONF_PASSWORD])
-            if info is not None:
+            if key and len(key) != API_KEY_LENGTH:
+                errors = {CONF_API_KEY: "api_key_length"}
+            elif info is not None:
                 if entry.unique_id not in vnish_identities(info):
                     return self.async_abort(reason="wrong_device")
-                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+                options = {**entry.options, CONF_API_KEY: key} if key else entry.options
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_PASSWORD: user_input[CONF_PASSWORD]}, options=options
+                )
         return self.async_show_form(
             step_id="vnish_reauth",
-            data_schema=PASSWORD_SCHEMA,
+            data_schema=REAUTH_SCHEMA,
             description_placeholders={"name": entry.title, "host": entry.data[CONF_HOST]},
             errors=errors,
         )
