@@ -104,7 +104,7 @@ class WitnessReader:
         return True, False
 
     def _miner_unreachable(self) -> bool:
-        """Return True when the miner's latest poll (or set-up attempt) could not reach it at all."""
+        """Return True when the miner's latest poll (or set-up attempt) got no answer, or nonsense."""
         miner = self.miner()
         if miner is not None:
             return _is_unreachable(miner.last_exception)
