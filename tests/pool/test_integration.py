@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -35,15 +34,6 @@ ACCOUNTS: dict[str, dict[str, str]] = {
     "viabtc": {"api_key": pools.API_KEY},
     "flexpool": {"coin": "btc", "address": pools.ADDRESS},
 }
-
-
-@pytest.fixture
-async def simulator(socket_enabled: None) -> AsyncIterator[PoolSimulator]:
-    """Serve two workers at 1.1 and 2.2 TH/s on loopback."""
-    server = PoolSimulator(workers={"rig1": SimWorker(1.1), "rig2": SimWorker(2.2)})
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def _account_form(hass: HomeAssistant, pool: str) -> str:

@@ -68,3 +68,19 @@ class PoolClient(ABC):
     @abstractmethod
     def parse(data: Any) -> PoolStatus:
         """Parse the workers reply; raise ApiResponseError when it is not one."""
+
+
+class AddressPoolClient(PoolClient):
+    """A pool that lists the workers of a payout address without authentication."""
+
+    # The workers request, with {address} in it.
+    PATH: ClassVar[str]
+
+    def __init__(self, session: aiohttp.ClientSession, address: str, **kwargs: Any) -> None:
+        """Remember the address."""
+        super().__init__(session, **kwargs)
+        self._address = address
+
+    def _request(self) -> tuple[str, str, Any]:
+        """Return the workers request of the address."""
+        return "GET", self.PATH.format(address=self._address), None

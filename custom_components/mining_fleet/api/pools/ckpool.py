@@ -6,24 +6,16 @@ from typing import Any
 
 from ..errors import ApiResponseError
 from ..parse import items, mapping
-from .base import PoolClient
+from .base import AddressPoolClient
 from .models import PoolStatus, PoolWorker, hashrate_si_text, unix_time, worker_after_account
 
 
-class CKPoolClient(PoolClient):
+class CKPoolClient(AddressPoolClient):
     """GET /users/<address> (regions: solo., eusolo., ausolo.)."""
 
     DEFAULT_BASE_URL = "https://solo.ckpool.org"
+    PATH = "/users/{address}"
     MIN_INTERVAL = 60.0  # the pool rewrites each user's file about once a minute
-
-    def __init__(self, session: Any, address: str, **kwargs: Any) -> None:
-        """Remember the address."""
-        super().__init__(session, **kwargs)
-        self._address = address
-
-    def _request(self) -> tuple[str, str, Any]:
-        """Return the user request."""
-        return "GET", f"/users/{self._address}", None
 
     @staticmethod
     def parse(data: Any) -> PoolStatus:
@@ -36,12 +28,5 @@ class CKPoolClient(PoolClient):
             if (name := worker_after_account(entry.get("workername"))) is None:
                 continue
             hashrate = hashrate_si_text(entry.get("hashrate5m"))
-            found.append(
-                PoolWorker(
-                    name=name,
-                    hashrate_ths=hashrate,
-                    last_share=unix_time(entry.get("lastshare")),
-                    online=None if hashrate is None else hashrate > 0,
-                )
-            )
+            found.append(PoolWorker.hashing(name, hashrate, unix_time(entry.get("lastshare"))))
         return PoolStatus(tuple(found))

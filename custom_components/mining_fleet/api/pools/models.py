@@ -28,6 +28,11 @@ class PoolWorker:
     last_share: datetime | None
     online: bool | None
 
+    @classmethod
+    def hashing(cls, name: str, hashrate_ths: float | None, last_share: datetime | None) -> PoolWorker:
+        """Return a worker that counts as online while it hashes (pools without an online flag)."""
+        return cls(name, hashrate_ths, last_share, None if hashrate_ths is None else hashrate_ths > 0)
+
 
 @dataclass(frozen=True, slots=True)
 class PoolStatus:

@@ -6,24 +6,16 @@ from typing import Any
 
 from ..errors import ApiResponseError
 from ..parse import items, mapping
-from .base import PoolClient
+from .base import AddressPoolClient
 from .models import PoolStatus, PoolWorker, hashrate_si_text
 
 
-class OceanClient(PoolClient):
+class OceanClient(AddressPoolClient):
     """GET /v1/user_hashrate_full/<address>."""
 
     DEFAULT_BASE_URL = "https://api.ocean.xyz"
+    PATH = "/v1/user_hashrate_full/{address}"
     MIN_INTERVAL = 60.0  # the 60 s hashrate is the finest OCEAN reports
-
-    def __init__(self, session: Any, address: str, **kwargs: Any) -> None:
-        """Remember the address."""
-        super().__init__(session, **kwargs)
-        self._address = address
-
-    def _request(self) -> tuple[str, str, Any]:
-        """Return the hashrate request."""
-        return "GET", f"/v1/user_hashrate_full/{self._address}", None
 
     @staticmethod
     def parse(data: Any) -> PoolStatus:
@@ -38,5 +30,5 @@ class OceanClient(PoolClient):
             entry = mapping(next(iter(items(raw)), None))
             hashrate = hashrate_si_text(entry.get("hashrate_300s"))
             # OCEAN has no share time per worker: online means hashing over the last 5 minutes.
-            found.append(PoolWorker(name, hashrate, None, None if hashrate is None else hashrate > 0))
+            found.append(PoolWorker.hashing(name, hashrate, None))
         return PoolStatus(tuple(found))

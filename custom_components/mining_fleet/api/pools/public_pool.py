@@ -6,24 +6,16 @@ from typing import Any
 
 from ..errors import ApiResponseError
 from ..parse import items, mapping
-from .base import PoolClient
+from .base import AddressPoolClient
 from .models import PoolStatus, PoolWorker, hashrate_si_text, iso_time, merge_sessions, worker_name
 
 
-class PublicPoolClient(PoolClient):
+class PublicPoolClient(AddressPoolClient):
     """GET /api/client/<address>; one entry per session, so names repeat and are merged."""
 
     DEFAULT_BASE_URL = "https://public-pool.io:40557"
+    PATH = "/api/client/{address}"
     MIN_INTERVAL = 60.0  # lastSeen moves at most once a minute
-
-    def __init__(self, session: Any, address: str, **kwargs: Any) -> None:
-        """Remember the address."""
-        super().__init__(session, **kwargs)
-        self._address = address
-
-    def _request(self) -> tuple[str, str, Any]:
-        """Return the client request."""
-        return "GET", f"/api/client/{self._address}", None
 
     @staticmethod
     def parse(data: Any) -> PoolStatus:
@@ -36,12 +28,5 @@ class PublicPoolClient(PoolClient):
             if (name := worker_name(entry.get("name"))) is None:
                 continue
             hashrate = hashrate_si_text(entry.get("hashRate"))
-            sessions.append(
-                PoolWorker(
-                    name=name,
-                    hashrate_ths=hashrate,
-                    last_share=iso_time(entry.get("lastSeen")),
-                    online=None if hashrate is None else hashrate > 0,
-                )
-            )
+            sessions.append(PoolWorker.hashing(name, hashrate, iso_time(entry.get("lastSeen"))))
         return PoolStatus(merge_sessions(sessions))
