@@ -47,32 +47,39 @@ class Described[C](Protocol):
 
 @callback
 def async_add_described[C: MiningFleetCoordinator[Any], D: Described[Any]](
-    entry: ConfigEntry[C],
+    entry: ConfigEntry[Any],
     async_add_entities: AddConfigEntryEntitiesCallback,
     entity_class: Callable[[C, D], Entity],
     descriptions: Callable[[C], Iterable[D]],
+    *,
+    coordinator: C | None = None,
+    config_subentry_id: str | None = None,
 ) -> None:
     """Add an entity per description the device has now, and later ones as soon as they appear.
 
     A miner that starts together with Home Assistant (after a power cut) reports no fans, no
     hashboards and no temperatures for its first polls; those entities come when the data does.
+    The coordinator is the entry's runtime data unless given (one per watched rig, with its subentry).
     """
-    coordinator = entry.runtime_data
+    source: C = entry.runtime_data if coordinator is None else coordinator
     added: set[str] = set()
 
     @callback
     def add_present() -> None:
         new = [
             description
-            for description in descriptions(coordinator)
-            if description.key not in added and description.exists_fn(coordinator)
+            for description in descriptions(source)
+            if description.key not in added and description.exists_fn(source)
         ]
         added.update(description.key for description in new)
         if new:
-            async_add_entities([entity_class(coordinator, description) for description in new])
+            async_add_entities(
+                [entity_class(source, description) for description in new],
+                config_subentry_id=config_subentry_id,
+            )
 
     add_present()
-    entry.async_on_unload(coordinator.async_add_listener(add_present))
+    entry.async_on_unload(source.async_add_listener(add_present))
 
 
 class MiningFleetEntity[C: MiningFleetCoordinator[Any]](CoordinatorEntity[C]):
