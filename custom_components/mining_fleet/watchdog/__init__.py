@@ -21,7 +21,7 @@ from ..miner.diagnostics import plain
 from . import binary_sensor, button, sensor, switch
 from .entity import WatchdogConfigEntry
 from .outlet import BUILD_ERRORS, CONF_OUTLET, RigOutlet, build_outlet, describe_outlet
-from .rig import RIGS, RigWatchdog
+from .rig import RIGS, RigWatchdog, raise_issue
 from .store import WatchdogStore, async_get_store
 
 PLATFORMS = {
@@ -63,23 +63,10 @@ def _outlet_of(hass: HomeAssistant, subentry: ConfigSubentry) -> RigOutlet | Non
         LOGGER.error(
             "%s: its outlet settings cannot be used (%r); delete and add the rig again", subentry.title, err
         )
-        _raise_issue(hass, issue_id, "rig_invalid", {"rig": subentry.title})
+        raise_issue(hass, issue_id, "rig_invalid", {"rig": subentry.title})
         return None
     ir.async_delete_issue(hass, DOMAIN, issue_id)
     return outlet
-
-
-def _raise_issue(hass: HomeAssistant, issue_id: str, key: str, placeholders: dict[str, str]) -> None:
-    """Raise one of the watchdog's repair issues."""
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        issue_id,
-        is_fixable=False,
-        severity=ir.IssueSeverity.ERROR,
-        translation_key=key,
-        translation_placeholders=placeholders,
-    )
 
 
 async def _async_settle_deleted_rigs(
@@ -91,7 +78,7 @@ async def _async_settle_deleted_rigs(
         left_off = record.outlet_off_since is not None and record.outlet is not None
         if left_off and record.outlet is not None and not await _async_switch_on(hass, record.outlet):
             outlet = {"rig": "a deleted rig", "outlet": describe_outlet(record.outlet)}
-            _raise_issue(hass, f"outlet_off_{rig_id}", "rig_outlet_off", outlet)
+            raise_issue(hass, f"outlet_off_{rig_id}", "rig_outlet_off", outlet)
             continue
         for problem in ("gave_up", "outlet_off", "invalid"):
             ir.async_delete_issue(hass, DOMAIN, f"{problem}_{rig_id}")

@@ -72,6 +72,19 @@ class RigSnapshot:
     outlet: OutletState | None
 
 
+def raise_issue(hass: HomeAssistant, issue_id: str, key: str, placeholders: dict[str, str]) -> None:
+    """Raise one of the watchdog's repair issues (errors the user has to look at)."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=key,
+        translation_placeholders=placeholders,
+    )
+
+
 def _now() -> float:
     """Return the time in unix seconds (Home Assistant's clock, which tests can move)."""
     return dt_util.utcnow().timestamp()
@@ -281,18 +294,25 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
                 await self._switch_off()
             except ApiError as err:
                 LOGGER.warning("%s: cannot switch off %s: %s", self.name, self.outlet_name, err)
-                await self._power_on()  # the command may have gone through before the reply was lost
                 self._fire(Action.POWER_CYCLE, reason, "outlet_unreachable")
                 return
             self._schedule_power_on(reason, off_seconds)
 
     async def _switch_off(self) -> None:
-        """Record the outlet as off (durably, with how to reach it), then switch it off."""
+        """Record the outlet as off (durably, with how to reach it), then switch it off.
+
+        When the command fails the outlet is switched on again (it may have gone off before the
+        reply was lost) and the error is raised.
+        """
         await self._save(
             replace(self._record, outlet_off_since=_now(), outlet=dict(self.subentry.data[CONF_OUTLET]))
         )
         self.async_update_listeners()
-        await self._outlet.set_on(False)
+        try:
+            await self._outlet.set_on(False)
+        except ApiError:
+            await self._power_on()
+            raise
 
     def _schedule_power_on(self, reason: str, off_seconds: float) -> None:
         """Switch the outlet on again after off_seconds (at once when Home Assistant is stopping)."""
@@ -345,15 +365,7 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
 
     def _raise_issue(self, problem: str, key: str, placeholders: dict[str, str]) -> None:
         """Raise a repair issue naming this rig."""
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            self._issue_id(problem),
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=key,
-            translation_placeholders={"rig": self.name, **placeholders},
-        )
+        raise_issue(self.hass, self._issue_id(problem), key, {"rig": self.name, **placeholders})
 
     def _fire(self, action: Action, reason: str, outcome: str) -> None:
         """Tell automations (and the notification blueprint) what the watchdog did."""
@@ -389,7 +401,6 @@ class RigWatchdog(MiningFleetCoordinator[RigSnapshot]):
             try:
                 await self._switch_off()
             except ApiError as err:
-                await self._power_on()
                 raise HomeAssistantError(
                     translation_domain=DOMAIN,
                     translation_key="outlet_failed",
