@@ -24,6 +24,12 @@ API_KEY_SCHEMA = vol.Schema(
 )
 
 
+def typed_api_key(user_input: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """Return the API key a form got (empty: none typed) and its error, when it is not 32 characters."""
+    key = str(user_input.get(CONF_API_KEY) or "").strip()
+    return key, ({CONF_API_KEY: "api_key_length"} if key and len(key) != API_KEY_LENGTH else {})
+
+
 def vnish_unique_id(info: VNishInfo) -> str | None:
     """Return the MAC address, or the serial number when the firmware does not report one."""
     return format_mac(info.mac_address) if info.mac_address else info.serial
@@ -78,10 +84,10 @@ class VNishFlow(ConfigFlow):
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            key = str(user_input.get(CONF_API_KEY) or "").strip()
+            key, key_errors = typed_api_key(user_input)
             info, errors = await self._probe_vnish(entry.data[CONF_HOST], user_input[CONF_PASSWORD])
-            if key and len(key) != API_KEY_LENGTH:
-                errors = {CONF_API_KEY: "api_key_length"}
+            if key_errors:
+                errors = key_errors
             elif info is not None:
                 if entry.unique_id not in vnish_identities(info):
                     return self.async_abort(reason="wrong_device")
@@ -125,10 +131,8 @@ class VNishOptionsSteps(OptionsFlow):
         """Set, keep or remove the API key (it is never shown again)."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            key = str(user_input.get(CONF_API_KEY) or "").strip()
-            if key and len(key) != API_KEY_LENGTH:
-                errors[CONF_API_KEY] = "api_key_length"
-            else:
+            key, errors = typed_api_key(user_input)
+            if not errors:
                 current = self.config_entry.options.get(CONF_API_KEY)
                 chosen = None if user_input.get(CONF_REMOVE_API_KEY) else (key or current)
                 return self.async_create_entry(data={**self.config_entry.options, CONF_API_KEY: chosen})
