@@ -6,10 +6,12 @@ from hypothesis import given, strategies as st
 
 from custom_components.mining_fleet.logic.guard import (
     SETTLE_SECONDS,
+    STEP_SECONDS,
     GuardState,
     Limits,
     Reading,
     ThrottleReason,
+    bitaxe_ladder,
     guard_step,
     step_down,
 )
@@ -20,6 +22,7 @@ FREQUENCIES = (400, 490, 525, 550, 600, 625)
 points = st.builds(Point, st.sampled_from(VOLTAGES), st.sampled_from(FREQUENCIES))
 # A start someone set by hand may be off the option lists.
 starts = points | st.builds(Point, st.integers(950, 1300), st.integers(350, 700))
+DOWN, UP = bitaxe_ladder(VOLTAGES, FREQUENCIES)
 
 
 def test_raising_goes_voltage_first_and_lowering_frequency_first() -> None:
@@ -75,17 +78,17 @@ def test_a_heat_spike_steps_down_then_back_up_after_settling() -> None:
     hot, calm = Reading(75, 14), Reading(60, 12)
     state, point = GuardState(), profile
     down, state = guard_step(
-        point, profile, hot, LIMITS, state, 0, voltages=VOLTAGES, frequencies=FREQUENCIES
+        point, profile, hot, LIMITS, state, 0, down=DOWN, up=UP
     )
     assert down == Point(1150, 490) and state.reason is ThrottleReason.TEMPERATURE
     point = down
     now = 10.0
     step, state = guard_step(
-        point, profile, calm, LIMITS, state, now, voltages=VOLTAGES, frequencies=FREQUENCIES
+        point, profile, calm, LIMITS, state, now, down=DOWN, up=UP
     )
     assert step is None  # calm only from now
     step, state = guard_step(
-        point, profile, calm, LIMITS, state, now + SETTLE_SECONDS, voltages=VOLTAGES, frequencies=FREQUENCIES
+        point, profile, calm, LIMITS, state, now + SETTLE_SECONDS, down=DOWN, up=UP
     )
     assert step == profile
     step, state = guard_step(
@@ -95,8 +98,8 @@ def test_a_heat_spike_steps_down_then_back_up_after_settling() -> None:
         LIMITS,
         state,
         now + 3 * SETTLE_SECONDS,
-        voltages=VOLTAGES,
-        frequencies=FREQUENCIES,
+        down=DOWN,
+        up=UP,
     )
     assert step is None and not state.throttled
 
@@ -124,7 +127,7 @@ def test_the_guard_never_goes_past_the_profile_or_up_while_hot(
     for gap, reading in history:
         now += gap
         new, state = guard_step(
-            point, profile, reading, LIMITS, state, now, voltages=VOLTAGES, frequencies=FREQUENCIES
+            point, profile, reading, LIMITS, state, now, down=DOWN, up=UP
         )
         if new is None:
             continue
@@ -141,3 +144,16 @@ def test_the_guard_never_goes_past_the_profile_or_up_while_hot(
             )
         assert new.voltage_mv in VOLTAGES and new.frequency_mhz in FREQUENCIES
         point = new
+
+
+@given(st.lists(st.floats(1, 60), min_size=1, max_size=60))
+def test_steps_down_wait_for_the_last_one_to_show(gaps: list[float]) -> None:
+    """However often the polls come while hot, two steps down are at least STEP_SECONDS apart."""
+    point, state, now, stepped_at = Point(1250, 625), GuardState(), 0.0, []
+    for gap in gaps:
+        now += gap
+        new, state = guard_step(point, point, Reading(80, 10), LIMITS, state, now, down=DOWN, up=UP)
+        if new is not None:
+            stepped_at.append(now)
+            point = new
+    assert all(later - earlier >= STEP_SECONDS for earlier, later in zip(stepped_at, stepped_at[1:]))

@@ -24,6 +24,7 @@ FLEET_UNIQUE_ID: Final = "fleet"
 WATCHDOG_UNIQUE_ID: Final = "watchdog"
 SUBENTRY_RIG: Final = "rig"
 EVENT_POWER_CYCLE: Final = "mining_fleet_power_cycle"
+EVENT_SAFETY_THROTTLE: Final = "mining_fleet_safety_throttle"
 
 # AxeOS answers /api/system/info in a few ms, but the ESP32's web server has only a handful of
 # sockets shared with its own UI; VNish assembles its summary from CGMiner on every call. 15 s

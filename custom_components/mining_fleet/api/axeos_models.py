@@ -111,6 +111,8 @@ class SystemInfo:
     overheat: bool | None
     mining_paused: bool | None
     fault: str | None
+    # The board's power design limit (W), where the firmware says.
+    max_power: float | None
     primary_pool: StratumPool | None
     fallback_pool: StratumPool | None
     using_fallback: bool
@@ -181,6 +183,7 @@ class SystemInfo:
             overheat=flag(data, "overheat_mode"),
             mining_paused=flag(data, "miningPaused"),
             fault=text(data, "power_fault") or text(data, "hardware_fault"),
+            max_power=number(data, "maxPower"),
             primary_pool=_pool(data.get("stratumURL"), data.get("stratumPort"), data.get("stratumUser")),
             fallback_pool=_pool(
                 data.get("fallbackStratumURL"),

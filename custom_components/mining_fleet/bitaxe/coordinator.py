@@ -17,9 +17,11 @@ from ..api.axeos_models import AsicInfo, SystemInfo
 from ..api.errors import ApiError
 from ..const import DOMAIN
 from ..logic.bitaxe_limits import MIN_SAFE_FAN_PERCENT, TEMPERATURE_TARGET_RANGE, ModelLimits, model_limits
+from ..logic.guard import Limits, step_down
 from ..logic.ramp import Point, plan_ramp
 from ..logic.tuning import Tuning
 from ..miner.coordinator import MinerCoordinator
+from ..tuning.profiles import PROFILE_DAY, PROFILE_NIGHT
 
 type BitaxeConfigEntry = ConfigEntry[BitaxeCoordinator]
 
@@ -27,6 +29,9 @@ type BitaxeConfigEntry = ConfigEntry[BitaxeCoordinator]
 _BOOT_TIME_TOLERANCE = timedelta(seconds=60)
 # An uptime longer than this is junk (and would take the boot time before year 1).
 _MAX_UPTIME_SECONDS = 100 * 365 * 24 * 3600
+# The seed's rule: throttle a Bitaxe above 70 °C; a user may allow up to 80 °C, never more.
+DEFAULT_MAX_TEMPERATURE_C = 70.0
+MAX_TEMPERATURE_CAP_C = 80.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +42,23 @@ class BitaxeData:
     boot_time: datetime | None
 
 
+def _point(tuning: Tuning, fallback: Tuning) -> Point:
+    """Return a tuning's operating point, its unset settings taken from fallback."""
+    return Point(
+        tuning.core_voltage_mv if tuning.core_voltage_mv is not None else fallback.core_voltage_mv or 0,
+        tuning.frequency_mhz if tuning.frequency_mhz is not None else fallback.frequency_mhz or 0,
+    )
+
+
+def _tuning(point: Point) -> Tuning:
+    """Return an operating point as tuning."""
+    return Tuning(frequency_mhz=point.frequency_mhz, core_voltage_mv=point.voltage_mv)
+
+
 class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
     """Poll one Bitaxe's /api/system/info."""
+
+    max_temperature_cap = MAX_TEMPERATURE_CAP_C
 
     def __init__(self, hass: HomeAssistant, entry: BitaxeConfigEntry) -> None:
         """Create the coordinator and its client on Home Assistant's shared session."""
@@ -133,6 +153,70 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
         """Resume or pause hashing."""
         await (self._client.resume() if on else self._client.pause())
 
+    @property
+    def firmware_fault(self) -> bool:
+        """Return True while the firmware's overheat lock-out or a power or hardware fault is on."""
+        return bool(self.info.overheat or self.info.fault)
+
+    def current_tuning(self) -> Tuning | None:
+        """Return the frequency and core voltage set now."""
+        if self.data is None or self.info.frequency is None or self.info.core_voltage is None:
+            return None
+        return Tuning(frequency_mhz=round(self.info.frequency), core_voltage_mv=round(self.info.core_voltage))
+
+    def default_profiles(self) -> dict[str, Tuning]:
+        """Return night on the model's default point and day one frequency option below it."""
+        if (limits := self.limits) is None:
+            return {}
+        lower = [f for f in limits.frequency_options if f < limits.default_frequency]
+        night = Tuning(frequency_mhz=limits.default_frequency, core_voltage_mv=limits.default_voltage)
+        day = Tuning(
+            frequency_mhz=max(lower, default=limits.default_frequency), core_voltage_mv=limits.default_voltage
+        )
+        return {PROFILE_DAY: day, PROFILE_NIGHT: night}
+
+    def default_limits(self) -> Limits:
+        """Return the model's highest options, the seed's 70 °C and the board's own power limit."""
+        limits = self.limits
+        return Limits(
+            max_temperature_c=DEFAULT_MAX_TEMPERATURE_C,
+            max_power_w=self.info.max_power if self.data else None,
+            max_voltage_mv=max(limits.voltage_options) if limits else None,
+            max_frequency_mhz=max(limits.frequency_options) if limits else None,
+        )
+
+    def _options(self, limits: Limits) -> tuple[list[int], list[int]]:
+        """Return the voltage and frequency options within the limits."""
+        model = self.limits
+        voltages = [v for v in (model.voltage_options if model else ()) if v <= (limits.max_voltage_mv or v)]
+        frequencies = [
+            f for f in (model.frequency_options if model else ()) if f <= (limits.max_frequency_mhz or f)
+        ]
+        return voltages, frequencies
+
+    def tuning_ramp(self, start: Tuning, target: Tuning, limits: Limits, max_steps: int) -> list[Tuning]:
+        """Return the steps along the allowed options; the last one carries the fan's target temperature."""
+        voltages, frequencies = self._options(limits)
+        points = plan_ramp(_point(start, start), _point(target, start), voltages, frequencies, max_steps)
+        steps = [_tuning(point) for point in points]
+        if steps and target.temperature_target_c is not None:
+            steps[-1] = Tuning(
+                steps[-1].frequency_mhz,
+                steps[-1].core_voltage_mv,
+                temperature_target_c=target.temperature_target_c,
+            )
+        return steps
+
+    def tuning_step_down(self, current: Tuning, limits: Limits) -> Tuning | None:
+        """Return the next lower frequency option, or at the lowest, the next lower voltage."""
+        lower = step_down(_point(current, current), *self._options(limits))
+        return None if lower is None else _tuning(lower)
+
+    def tuning_at_most(self, tuning: Tuning, other: Tuning) -> bool:
+        """Return True when neither frequency nor voltage is above other's."""
+        point, ceiling = _point(tuning, other), _point(other, other)
+        return point.voltage_mv <= ceiling.voltage_mv and point.frequency_mhz <= ceiling.frequency_mhz
+
     def _check_tuning(self, tuning: Tuning) -> None:
         """Allow only frequencies and voltages from the model's safe options (none when unknown)."""
         if tuning.preset is not None:
@@ -144,6 +228,8 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
         ):
             if value is not None and value not in allowed:
                 raise self.refusal(setting, value, ", ".join(map(str, allowed)) or "none")
+        if (target := tuning.temperature_target_c) is not None:
+            self._require_range("temperature_target", target, TEMPERATURE_TARGET_RANGE)
 
     def safe_tuning(self) -> Tuning | None:
         """Return the model's lowest frequency at its default voltage: the least heat at a voltage it is made for."""
@@ -157,7 +243,7 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
         """Send frequency and core voltage one at a time, in the order that never under-volts the chip.
 
         Raising goes voltage first, lowering frequency first; one write with both would leave the
-        order to the firmware.
+        order to the firmware. The fan's target temperature follows once the chip is on its point.
         """
         info = self.data.info
         if (
@@ -166,19 +252,22 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
             or info.frequency is None
             or info.core_voltage is None
         ):
-            await self._client.apply_tuning(
-                frequency=tuning.frequency_mhz, core_voltage=tuning.core_voltage_mv
-            )
-            return
-        start = Point(round(info.core_voltage), round(info.frequency))
-        target = Point(tuning.core_voltage_mv, tuning.frequency_mhz)
-        previous = start
-        for point in plan_ramp(start, target, [target.voltage_mv], [target.frequency_mhz]):
-            if point.voltage_mv != previous.voltage_mv:
-                await self._client.apply_tuning(core_voltage=point.voltage_mv)
-            else:
-                await self._client.apply_tuning(frequency=point.frequency_mhz)
-            previous = point
+            if tuning.frequency_mhz is not None or tuning.core_voltage_mv is not None:
+                await self._client.apply_tuning(
+                    frequency=tuning.frequency_mhz, core_voltage=tuning.core_voltage_mv
+                )
+        else:
+            start = Point(round(info.core_voltage), round(info.frequency))
+            target = Point(tuning.core_voltage_mv, tuning.frequency_mhz)
+            previous = start
+            for point in plan_ramp(start, target, [target.voltage_mv], [target.frequency_mhz]):
+                if point.voltage_mv != previous.voltage_mv:
+                    await self._client.apply_tuning(core_voltage=point.voltage_mv)
+                else:
+                    await self._client.apply_tuning(frequency=point.frequency_mhz)
+                previous = point
+        if tuning.temperature_target_c is not None:
+            await self._client.set_temperature_target(tuning.temperature_target_c)
 
     async def async_set_fan_speed(self, percent: float) -> None:
         """Switch to manual fan control at a duty between the safe floor and 100 %."""

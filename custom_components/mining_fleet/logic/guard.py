@@ -1,14 +1,16 @@
 """The always-on safety guard: step a miner down while it is too hot or draws too much, and back up slowly.
 
-Pure rules over one poll at a time. Down: the next lower frequency option, then (at the lowest
-frequency) the next lower voltage; a poll later, again, until the miner is inside its limits. Up:
-only after the readings have stayed a margin inside the limits for a settle time, one step at a
-time along the same safe ramp as a profile change, and never past the chosen profile.
+Pure rules over one poll at a time, for any kind of operating point (a Bitaxe's voltage and
+frequency, a VNish preset): the kind says what "one step down" and "the ramp up to the profile"
+are. Down: one step, then again once the step has had time to show in the readings, until the
+miner is inside its limits. Up: only after the readings have stayed a margin inside the limits
+for a settle time, one step at a time along the same safe ramp as a profile change, and never
+past the chosen profile.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 import enum
 
@@ -19,6 +21,8 @@ TEMPERATURE_MARGIN_C = 5.0
 POWER_MARGIN = 0.9
 # … for this long, and again after every step up.
 SETTLE_SECONDS = 120.0
+# A step needs this long to show in the temperature before the next one (two polls).
+STEP_SECONDS = 30.0
 
 
 class ThrottleReason(enum.StrEnum):
@@ -31,10 +35,12 @@ class ThrottleReason(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """A miner's limits (the user's, never above the model's)."""
+    """A miner's limits (the user's, never above the model's); None: no limit of that kind."""
 
     max_temperature_c: float
     max_power_w: float | None = None
+    max_voltage_mv: int | None = None
+    max_frequency_mhz: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +54,11 @@ class Reading:
 
 @dataclass(frozen=True, slots=True)
 class GuardState:
-    """Whether the guard holds the miner down, why, and since when it has been calm."""
+    """Whether the guard holds the miner down, why, since when it has been calm, and when it last stepped."""
 
     reason: ThrottleReason | None = None
     calm_since: float | None = None
+    last_step: float | None = None
 
     @property
     def throttled(self) -> bool:
@@ -74,14 +81,19 @@ def too_hot(reading: Reading, limits: Limits) -> ThrottleReason | None:
     return None
 
 
-def calm(reading: Reading, limits: Limits) -> bool:
-    """Return True when the readings are a margin inside the limits (unknown temperature is not calm)."""
+def calm(reading: Reading, limits: Limits, reason: ThrottleReason | None = None) -> bool:
+    """Return True when the readings are a margin inside the limits (unknown temperature is not calm).
+
+    The power margin applies only to a miner held for its power: one held for heat may run its
+    profile right up to the power limit.
+    """
     if reading.firmware_fault or reading.temperature_c is None:
         return False
     if reading.temperature_c > limits.max_temperature_c - TEMPERATURE_MARGIN_C:
         return False
     return (
-        limits.max_power_w is None
+        reason is not ThrottleReason.POWER
+        or limits.max_power_w is None
         or reading.power_w is None
         or reading.power_w <= limits.max_power_w * POWER_MARGIN
     )
@@ -96,27 +108,39 @@ def step_down(point: Point, voltages: Sequence[int], frequencies: Sequence[int])
     return Point(max(lower_voltages), point.frequency_mhz) if lower_voltages else None
 
 
-def guard_step(
-    point: Point,
-    profile: Point,
+def guard_step[T](
+    current: T,
+    profile: T,
     reading: Reading,
     limits: Limits,
     state: GuardState,
     now: float,
     *,
-    voltages: Sequence[int],
-    frequencies: Sequence[int],
-) -> tuple[Point | None, GuardState]:
+    down: Callable[[T], T | None],
+    up: Callable[[T, T], Sequence[T]],
+) -> tuple[T | None, GuardState]:
     """Return the point to set now (None: leave it) and the guard's next state."""
+    recent_step = state.last_step is not None and now - state.last_step < STEP_SECONDS
     if (reason := too_hot(reading, limits)) is not None:
-        return step_down(point, voltages, frequencies), GuardState(reason=reason)
+        lower = None if recent_step else down(current)
+        return lower, GuardState(reason=reason, last_step=now if lower is not None else state.last_step)
     if not state.throttled:
         return None, state
-    if not calm(reading, limits):
+    if not calm(reading, limits, state.reason):
         return None, replace(state, calm_since=None)
-    if state.calm_since is None or now - state.calm_since < SETTLE_SECONDS:
-        return None, replace(state, calm_since=state.calm_since if state.calm_since is not None else now)
-    ramp = plan_ramp(point, profile, voltages, frequencies)
-    if not ramp:
-        return None, GuardState()  # back on the profile: no longer throttled
-    return ramp[0], replace(state, calm_since=now)
+    if not (ramp := up(current, profile)):
+        return None, GuardState(last_step=state.last_step)  # back on the profile: released
+    calm_since = now if state.calm_since is None else state.calm_since
+    if now - calm_since < SETTLE_SECONDS or recent_step:
+        return None, replace(state, calm_since=calm_since)
+    return ramp[0], replace(state, calm_since=now, last_step=now)
+
+
+def bitaxe_ladder(
+    voltages: Sequence[int], frequencies: Sequence[int]
+) -> tuple[Callable[[Point], Point | None], Callable[[Point, Point], list[Point]]]:
+    """Return a Bitaxe's step down and ramp up along its allowed options."""
+    return (
+        lambda point: step_down(point, voltages, frequencies),
+        lambda point, profile: plan_ramp(point, profile, voltages, frequencies),
+    )

@@ -35,7 +35,7 @@ def _between(options: Sequence[int], start: int, end: int) -> list[int]:
     return [*(inside if ascending else reversed(inside)), end]
 
 
-def _thin(values: list[int], steps: int) -> list[int]:
+def thin[T](values: list[T], steps: int) -> list[T]:
     """Keep at most `steps` of the values, evenly spread, always the last one."""
     if steps >= len(values):
         return values
@@ -68,7 +68,7 @@ def plan_ramp(
     points: list[Point] = []
     current = start
     for (setting, values), steps in zip(phases, budget, strict=True):
-        for value in _thin(values, steps):
+        for value in thin(values, steps):
             current = (
                 Point(current.voltage_mv, value) if setting == "f" else Point(value, current.frequency_mhz)
             )
@@ -89,7 +89,9 @@ def _budgets(lengths: list[int], max_steps: int | None) -> list[int]:
     return shares
 
 
-def plan_preset_ramp(start: str, target: str, presets: Sequence[str]) -> list[str]:
+def plan_preset_ramp(
+    start: str, target: str, presets: Sequence[str], max_steps: int | None = None
+) -> list[str]:
     """Return the tuned presets to step through from start to target (listed in order of power)."""
     if start == target or target not in presets:
         return [] if start == target else [target]
@@ -97,4 +99,5 @@ def plan_preset_ramp(start: str, target: str, presets: Sequence[str]) -> list[st
         return [target]
     begin, end = presets.index(start), presets.index(target)
     step = 1 if end > begin else -1
-    return list(presets[begin + step : end + step : step])
+    path = list(presets[begin + step : end + step : step])
+    return path if max_steps is None else thin(path, max(1, max_steps))

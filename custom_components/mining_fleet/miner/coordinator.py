@@ -24,7 +24,9 @@ from ..api.errors import (
 )
 from ..const import DOMAIN, LOGGER, SCAN_INTERVAL
 from ..coordinator import MiningFleetCoordinator
+from ..logic.guard import Limits
 from ..logic.tuning import Tuning
+from ..tuning.controller import MinerTuning
 
 
 def api_error_key(err: ApiError) -> str:
@@ -70,6 +72,7 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
         self.device_id: str | None = None
         # One command at a time per miner: an entity, a service and a behaviour never interleave.
         self._write_lock = asyncio.Lock()
+        self.tuning = MinerTuning(self)
 
     @property
     def host(self) -> str:
@@ -139,14 +142,47 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
         await self.async_write(lambda: self._send_mining(on))
 
     def check_tuning(self, tuning: Tuning) -> None:
-        """Raise a translated ServiceValidationError unless the tuning is within the miner's safe options."""
+        """Raise a translated ServiceValidationError unless the tuning is within the safe options and limits."""
         self._check_tuning(tuning)
+        limits = self.tuning.limits
+        for setting, value, limit in (
+            ("core_voltage", tuning.core_voltage_mv, limits.max_voltage_mv),
+            ("frequency", tuning.frequency_mhz, limits.max_frequency_mhz),
+            ("power", self.expected_power(tuning), limits.max_power_w),
+        ):
+            if value is not None and limit is not None and value > limit:
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="value_above_limit",
+                    translation_placeholders={
+                        "name": self.name_for_user,
+                        "setting": setting,
+                        "value": str(value),
+                        "limit": str(limit),
+                    },
+                )
 
     async def async_apply_tuning(self, tuning: Tuning) -> None:
-        """Apply tuning after checking it against the miner's safe options; an empty one sends nothing."""
-        if tuning.is_empty:
+        """Apply settings chosen by hand (an entity, set_tuning); an empty change sends nothing."""
+        if not tuning.is_empty:
+            await self.tuning.async_set_by_hand(tuning)
+
+    async def async_send_tuning(self, tuning: Tuning, *, by_guard: bool = False) -> None:
+        """Send tuning: the one write path for settings, where the limits and the safety guard are checked.
+
+        While the guard holds the miner down, only the guard's own steps and settings at most as
+        hard as the current ones are sent; anything else waits for the guard to climb to it.
+        """
+        self.check_tuning(tuning)
+        current = self.current_tuning()
+        if (
+            not by_guard
+            and self.tuning.guard.throttled
+            and current
+            and not self.tuning_at_most(tuning, current)
+        ):
+            LOGGER.info("%s: held by the safety guard, not sent: %s", self.name_for_user, tuning)
             return
-        self._check_tuning(tuning)
         await self.async_write(lambda: self._send_tuning(tuning))
 
     def refusal(self, setting: str, value: object, allowed: str) -> ServiceValidationError:
@@ -186,6 +222,42 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
     @abstractmethod
     def can_start_stop(self) -> bool:
         """Return whether this miner can be started and stopped remotely."""
+
+    @property
+    def firmware_fault(self) -> bool:
+        """Return True while the firmware reports an overheat lock-out or a power fault."""
+        return False
+
+    def expected_power(self, tuning: Tuning) -> float | None:
+        """Return the power a setting asks for where the firmware names it (a VNish preset's watts)."""
+        return None
+
+    # The tuning ladder: what the miner runs, its default profiles and limits, and safe steps.
+    max_temperature_cap: float = 90.0
+
+    @abstractmethod
+    def current_tuning(self) -> Tuning | None:
+        """Return the operating point the miner runs now (None while unknown)."""
+
+    @abstractmethod
+    def default_profiles(self) -> dict[str, Tuning]:
+        """Return the day and night profiles a miner starts with, from its model's options."""
+
+    @abstractmethod
+    def default_limits(self) -> Limits:
+        """Return the model's limits: the defaults, and the ceiling for the user's."""
+
+    @abstractmethod
+    def tuning_ramp(self, start: Tuning, target: Tuning, limits: Limits, max_steps: int) -> list[Tuning]:
+        """Return the safe steps from start to target within the limits, ending on target."""
+
+    @abstractmethod
+    def tuning_step_down(self, current: Tuning, limits: Limits) -> Tuning | None:
+        """Return the next safer operating point, or None at the bottom."""
+
+    @abstractmethod
+    def tuning_at_most(self, tuning: Tuning, other: Tuning) -> bool:
+        """Return True when tuning works the miner no harder than other."""
 
     @abstractmethod
     def safe_tuning(self) -> Tuning | None:

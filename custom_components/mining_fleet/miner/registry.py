@@ -102,7 +102,13 @@ def _async_offer_fleet_overview(hass: HomeAssistant) -> None:
 async def async_setup_miner(
     hass: HomeAssistant, entry: ConfigEntry[Any], coordinator: MinerCoordinator[Any]
 ) -> None:
-    """Read the miner once (or raise ConfigEntryNotReady naming why), then make it the entry's runtime data."""
+    """Read the miner once (or raise ConfigEntryNotReady naming why), then make it the entry's runtime data.
+
+    The miner's tuning (chosen profile, an interrupted ramp, the guard's hold, statistics) is read
+    first and starts watching the polls once the miner answered; the entry reloads when its
+    options change (profiles, limits, an API key).
+    """
+    await coordinator.tuning.async_load()
     try:
         await coordinator.async_config_entry_first_refresh()
     except ConfigEntryNotReady as err:
@@ -117,3 +123,13 @@ async def async_setup_miner(
         ) from cause
     entry.runtime_data = coordinator
     async_register_miner(hass, entry, coordinator)
+    entry.async_on_unload(coordinator.tuning.async_start())
+    entry.async_on_unload(coordinator.tuning.async_save)
+    options = dict(entry.options)
+
+    async def reload_on_new_options(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+        """Reload when the options changed (not on other entry updates, such as a new title)."""
+        if dict(entry.options) != options:
+            hass.config_entries.async_schedule_reload(entry.entry_id)
+
+    entry.async_on_unload(entry.add_update_listener(reload_on_new_options))

@@ -22,14 +22,6 @@ PLATFORMS = {
 async def async_setup_entry(hass: HomeAssistant, entry: VNishConfigEntry) -> None:
     """Log in, read identity and presets, then list the miner in the fleet registry."""
     await async_setup_miner(hass, entry, VNishCoordinator(hass, entry))
-    options = dict(entry.options)
-
-    async def reload_on_new_options(hass: HomeAssistant, entry: VNishConfigEntry) -> None:
-        """Reload with a fresh client when the API key changed (not on other entry updates)."""
-        if dict(entry.options) != options:
-            hass.config_entries.async_schedule_reload(entry.entry_id)
-
-    entry.async_on_unload(entry.add_update_listener(reload_on_new_options))
 
 
 __all__ = ["PLATFORMS", "async_get_diagnostics", "async_setup_entry"]

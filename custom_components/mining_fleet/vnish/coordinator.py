@@ -17,10 +17,17 @@ from ..api.parse import as_number
 from ..api.vnish import VNishClient
 from ..api.vnish_models import VNishInfo, VNishPreset, VNishStatus, VNishSummary
 from ..const import DOMAIN, LOGGER
+from ..logic.guard import Limits
+from ..logic.ramp import plan_preset_ramp
 from ..logic.tuning import Tuning
 from ..miner.coordinator import MinerCoordinator
+from ..tuning.profiles import PROFILE_DAY, PROFILE_NIGHT
 
 type VNishConfigEntry = ConfigEntry[VNishCoordinator]
+
+# Antminer chips run hotter than a Bitaxe's; VNish's own protection cuts in above 90 °C.
+DEFAULT_MAX_TEMPERATURE_C = 85.0
+MAX_TEMPERATURE_CAP_C = 90.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +41,8 @@ class VNishData:
 
 class VNishCoordinator(MinerCoordinator[VNishData]):
     """Poll one Antminer on VNish: status, summary and the active preset."""
+
+    max_temperature_cap = MAX_TEMPERATURE_CAP_C
 
     def __init__(self, hass: HomeAssistant, entry: VNishConfigEntry) -> None:
         """Create the coordinator and its client on Home Assistant's shared session."""
@@ -89,12 +98,58 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
         """Return the latest telemetry."""
         return self.data.summary
 
+    def _ladder(self, limits: Limits | None = None) -> list[str]:
+        """Return the tuned presets' firmware names in order of power, within a power limit."""
+        ceiling = limits.max_power_w if limits else None
+        powers = {
+            name: watts
+            for name in self.tuned_presets.values()
+            if (watts := as_number(name)) is not None and (ceiling is None or watts <= ceiling)
+        }
+        return sorted(powers, key=powers.__getitem__)
+
     def safe_tuning(self) -> Tuning | None:
         """Return the tuned preset with the least power (presets are named by their watts)."""
-        powers = {
-            name: watts for name in self.tuned_presets.values() if (watts := as_number(name)) is not None
-        }
-        return Tuning(preset=min(powers, key=powers.__getitem__)) if powers else None
+        ladder = self._ladder()
+        return Tuning(preset=ladder[0]) if ladder else None
+
+    def current_tuning(self) -> Tuning | None:
+        """Return the preset the miner runs."""
+        return Tuning(preset=self.data.preset) if self.data is not None and self.data.preset else None
+
+    def default_profiles(self) -> dict[str, Tuning]:
+        """Return day on the least and night on the most powerful tuned preset."""
+        ladder = self._ladder()
+        if not ladder:
+            return {}
+        return {PROFILE_DAY: Tuning(preset=ladder[0]), PROFILE_NIGHT: Tuning(preset=ladder[-1])}
+
+    def default_limits(self) -> Limits:
+        """Return 85 °C and no power limit: the tuned presets are the firmware's own safe points."""
+        return Limits(max_temperature_c=DEFAULT_MAX_TEMPERATURE_C)
+
+    def tuning_ramp(self, start: Tuning, target: Tuning, limits: Limits, max_steps: int) -> list[Tuning]:
+        """Return the tuned presets between start and target, one at a time."""
+        if target.preset is None:
+            return []
+        path = plan_preset_ramp(start.preset or "", target.preset, self._ladder(), max_steps)
+        return [Tuning(preset=preset) for preset in path]
+
+    def tuning_step_down(self, current: Tuning, limits: Limits) -> Tuning | None:
+        """Return the next lower tuned preset, or None at the lowest."""
+        ladder = self._ladder()
+        watts = as_number(current.preset or "")
+        lower = [name for name in ladder if watts is not None and (as_number(name) or 0) < watts]
+        return Tuning(preset=lower[-1]) if lower else None
+
+    def tuning_at_most(self, tuning: Tuning, other: Tuning) -> bool:
+        """Return True when tuning's preset draws no more than other's."""
+        mine, theirs = as_number(tuning.preset or ""), as_number(other.preset or "")
+        return mine is not None and theirs is not None and mine <= theirs
+
+    def expected_power(self, tuning: Tuning) -> float | None:
+        """Return a preset's watts: the power it asks of the miner."""
+        return as_number(tuning.preset) if tuning.preset else None
 
     @property
     def tuned_presets(self) -> dict[str, str]:
@@ -161,6 +216,10 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
         """Allow only a tuned preset: an untuned one would start hours of autotuning."""
         if tuning.frequency_mhz is not None or tuning.core_voltage_mv is not None:
             raise self.refusal("frequency/core_voltage", "", "a power preset (VNish tunes chips per preset)")
+        if tuning.temperature_target_c is not None:
+            raise self.refusal(
+                "temperature_target", tuning.temperature_target_c, "none (VNish cools by itself)"
+            )
         if tuning.preset is not None and tuning.preset not in self.tuned_presets.values():
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
