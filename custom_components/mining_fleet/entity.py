@@ -256,6 +256,7 @@ class MiningFleetSelectDescription[C](SelectEntityDescription):
     value_fn: Callable[[C], str | None]
     set_fn: Callable[[C, str], Awaitable[None]]
     exists_fn: Callable[[C], bool] = always
+    attributes_fn: Callable[[C], dict[str, Any]] | None = None
 
 
 class MiningFleetSelect[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], SelectEntity):
@@ -272,6 +273,12 @@ class MiningFleetSelect[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], Se
     def current_option(self) -> str | None:
         """Return the current option."""
         return self.entity_description.value_fn(self.coordinator)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return what the description adds (a ramp's progress)."""
+        attributes = self.entity_description.attributes_fn
+        return None if attributes is None else attributes(self.coordinator)
 
     async def async_select_option(self, option: str) -> None:
         """Send the chosen option."""

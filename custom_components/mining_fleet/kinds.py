@@ -33,17 +33,27 @@ from .const import (
 )
 from .fleet.config_flow import FleetFlow
 from .pool.config_flow import PoolFlow
+from .tuning.config_flow import TuningOptionsSteps
 from .vnish.config_flow import VNishFlow, VNishOptionsSteps
 from .watchdog.config_flow import RigSubentryFlow, WatchdogFlow, WatchRigOptionsFlow
 
 
-class VNishOptionsFlow(VNishOptionsSteps, WatchRigOptionsFlow):
-    """A VNish miner's Configure: its API key, or watching it with the rig watchdog."""
+class BitaxeOptionsFlow(TuningOptionsSteps, WatchRigOptionsFlow):
+    """A Bitaxe's Configure: its tuning profiles and limits, or watching it with the rig watchdog."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask what to change."""
         self._origin = self.config_entry
-        return self.async_show_menu(step_id="init", menu_options=["api_key", "rig"])
+        return self.async_show_menu(step_id="init", menu_options=["profiles", "limits", "rig"])
+
+
+class VNishOptionsFlow(TuningOptionsSteps, VNishOptionsSteps, WatchRigOptionsFlow):
+    """A VNish miner's Configure: tuning profiles and limits, its API key, or watching it."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask what to change."""
+        self._origin = self.config_entry
+        return self.async_show_menu(step_id="init", menu_options=["profiles", "limits", "api_key", "rig"])
 
 
 type PlatformSetup = Callable[
@@ -80,7 +90,7 @@ KINDS: Mapping[str, Kind] = {
             bitaxe.async_setup_entry,
             bitaxe.async_get_diagnostics,
             BitaxeFlow,
-            options_flow=WatchRigOptionsFlow,
+            options_flow=BitaxeOptionsFlow,
         ),
         Kind(
             KIND_VNISH,

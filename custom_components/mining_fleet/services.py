@@ -19,7 +19,7 @@ from homeassistant.helpers import (
 import voluptuous as vol
 
 from .const import CONF_KIND, DOMAIN, MINER_KINDS
-from .logic.tuning import Tuning
+from .logic.tuning import Transition, Tuning
 from .miner.coordinator import MinerCoordinator
 from .miner.registry import fleet_registry
 from .watchdog.rig import RIGS, RigWatchdog
@@ -30,6 +30,11 @@ SERVICE_POWER_CYCLE = "power_cycle"
 SERVICE_RESET_WATCHDOG = "reset_watchdog"
 SERVICE_SET_TUNING = "set_tuning"
 SERVICE_APPLY_SAFE_SETTINGS = "apply_safe_settings"
+SERVICE_APPLY_PROFILE = "apply_profile"
+ATTR_PROFILE = "profile"
+ATTR_STEPS = "steps"
+ATTR_STEP_DELAY = "step_delay"
+ATTR_DURATION = "duration"
 ATTR_OFF_SECONDS = "off_seconds"
 ATTR_FREQUENCY = "frequency"
 ATTR_CORE_VOLTAGE = "core_voltage"
@@ -46,6 +51,14 @@ SET_TUNING_SCHEMA = vol.Schema(
         vol.Optional(ATTR_PRESET): cv.string,
     }
 )
+_APPLY_PROFILE_FIELDS: dict[vol.Marker, Any] = {
+    vol.Required(ATTR_PROFILE): cv.string,
+    vol.Optional(ATTR_STEPS): vol.All(vol.Coerce(int), vol.Range(min=1, max=100)),
+    # Either a delay between steps or a total time spread over them, not both.
+    vol.Exclusive(ATTR_STEP_DELAY, "pace"): vol.All(vol.Coerce(float), vol.Range(min=0, max=3600)),
+    vol.Exclusive(ATTR_DURATION, "pace"): vol.All(vol.Coerce(float), vol.Range(min=0, max=86400)),
+}
+APPLY_PROFILE_SCHEMA = vol.Schema(cv.TARGET_SERVICE_FIELDS).extend(_APPLY_PROFILE_FIELDS)
 POWER_CYCLE_SCHEMA = vol.Schema(
     {
         **cv.TARGET_SERVICE_FIELDS,
@@ -172,6 +185,22 @@ async def _async_set_tuning(call: ServiceCall) -> None:
     await _each(miner.async_apply_tuning(tuning) for miner in miners)
 
 
+async def _async_apply_profile(call: ServiceCall) -> None:
+    """Check that every targeted miner has the profile and may run it; then ramp them all at once."""
+    name: str = call.data[ATTR_PROFILE]
+    data = call.data
+    custom_pace = any(key in data for key in (ATTR_STEPS, ATTR_STEP_DELAY, ATTR_DURATION))
+    transition = (
+        Transition.over(data.get(ATTR_STEPS), data.get(ATTR_STEP_DELAY), data.get(ATTR_DURATION))
+        if custom_pace
+        else None
+    )
+    miners = _targeted_any_miners(call)
+    for miner in miners:
+        miner.tuning.check_profile(name)
+    await _each(miner.tuning.async_apply_profile(name, transition) for miner in miners)
+
+
 async def _async_apply_safe_settings(call: ServiceCall) -> None:
     """Put every targeted miner (every loaded miner when none is named) on its safest settings at once."""
     targeted = any(call.data.get(str(key)) for key in cv.TARGET_SERVICE_FIELDS)
@@ -189,7 +218,7 @@ async def _async_to_safe_settings(miner: MinerCoordinator[Any]) -> None:
             translation_key="no_safe_settings",
             translation_placeholders={"name": miner.name_for_user},
         )
-    await miner.async_apply_tuning(tuning)
+    await miner.tuning.async_apply_safest(tuning)
 
 
 def _rig_of_device(hass: HomeAssistant, device_id: str) -> RigWatchdog | None:
@@ -267,4 +296,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(DOMAIN, SERVICE_SET_TUNING, _async_set_tuning, schema=SET_TUNING_SCHEMA)
     hass.services.async_register(
         DOMAIN, SERVICE_APPLY_SAFE_SETTINGS, _async_apply_safe_settings, schema=SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_APPLY_PROFILE, _async_apply_profile, schema=APPLY_PROFILE_SCHEMA
     )

@@ -252,6 +252,8 @@ async def test_watch_a_miner_from_its_options_then_a_worker_from_the_pool(
     account's offers its own workers and joins the same entry."""
     options = hass.config_entries.options
     result = await options.async_init(farm.miner_entry.entry_id)
+    assert result["menu_options"] == ["profiles", "limits", "rig"]
+    result = await options.async_configure(result["flow_id"], {"next_step_id": "rig"})
     assert result["step_id"] == "rig"
     fields = {str(key): key for key in result["data_schema"].schema}
     assert fields["miner"].default() == farm.miner_device_id(hass)
@@ -290,6 +292,8 @@ async def test_two_rigs_submitted_at_once_both_land_in_one_watchdog(
         (farm.pool_entry, {"worker": f"{farm.pool_entry.entry_id}/hive1"}),
     ):
         result = await options.async_init(entry.entry_id)
+        if result["type"] is FlowResultType.MENU:  # a miner's Configure asks what to change first
+            result = await options.async_configure(result["flow_id"], {"next_step_id": "rig"})
         result = await options.async_configure(result["flow_id"], witness)
         result = await options.async_configure(result["flow_id"], {"next_step_id": "outlet_switch"})
         flows.append(result["flow_id"])
@@ -316,6 +320,7 @@ async def test_a_rig_that_cannot_join_is_reported(
     ignored.add_to_hass(hass)
     options = hass.config_entries.options
     result = await options.async_init(farm.miner_entry.entry_id)
+    result = await options.async_configure(result["flow_id"], {"next_step_id": "rig"})
     result = await options.async_configure(result["flow_id"], {"miner": farm.miner_device_id(hass)})
     result = await options.async_configure(result["flow_id"], {"next_step_id": "outlet_switch"})
     result = await options.async_configure(result["flow_id"], {"entity_id": "switch.rig_socket"})

@@ -59,6 +59,7 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
     """Poll one Bitaxe's /api/system/info."""
 
     max_temperature_cap = MAX_TEMPERATURE_CAP_C
+    has_temperature_target = True
 
     def __init__(self, hass: HomeAssistant, entry: BitaxeConfigEntry) -> None:
         """Create the coordinator and its client on Home Assistant's shared session."""
@@ -193,6 +194,14 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
             f for f in (model.frequency_options if model else ()) if f <= (limits.max_frequency_mhz or f)
         ]
         return voltages, frequencies
+
+    def profile_choices(self, limits: Limits) -> dict[str, list[tuple[int | str, str]]]:
+        """Return the core voltages and frequencies within the limits."""
+        voltages, frequencies = self._options(limits)
+        return {
+            "core_voltage_mv": [(v, f"{v} mV") for v in voltages],
+            "frequency_mhz": [(f, f"{f} MHz") for f in frequencies],
+        }
 
     def tuning_ramp(self, start: Tuning, target: Tuning, limits: Limits, max_steps: int) -> list[Tuning]:
         """Return the steps along the allowed options; the last one carries the fan's target temperature."""

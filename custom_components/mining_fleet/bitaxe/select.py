@@ -12,6 +12,7 @@ from ..api.axeos_models import SystemInfo
 from ..entity import MiningFleetSelect, MiningFleetSelectDescription, async_add_described
 from ..logic.bitaxe_limits import ModelLimits
 from ..logic.tuning import Tuning
+from ..tuning.descriptions import PROFILE_SELECT
 from .coordinator import BitaxeConfigEntry, BitaxeCoordinator
 
 
@@ -69,3 +70,4 @@ async def async_setup_entry(
 ) -> None:
     """Add the entities this miner has, now and as they appear."""
     async_add_described(entry, async_add_entities, MiningFleetSelect, lambda _: BITAXE_SELECTS)
+    async_add_described(entry, async_add_entities, MiningFleetSelect, lambda _: (PROFILE_SELECT,))

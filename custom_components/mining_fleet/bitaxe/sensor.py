@@ -33,6 +33,7 @@ from ..miner.descriptions import (
     power_sensor,
     temperature_sensor,
 )
+from ..tuning.descriptions import tuning_sensors
 from .coordinator import BitaxeConfigEntry, BitaxeCoordinator
 
 type Description = MiningFleetSensorDescription[BitaxeCoordinator]
@@ -206,3 +207,4 @@ async def async_setup_entry(
     """Add the entities this miner has, now and as they appear."""
     async_add_entities([EnergySensor(entry.runtime_data, energy_sensor())])
     async_add_described(entry, async_add_entities, MiningFleetSensor, lambda _: BITAXE_SENSORS)
+    async_add_described(entry, async_add_entities, MiningFleetSensor, tuning_sensors)

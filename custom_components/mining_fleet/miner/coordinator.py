@@ -232,6 +232,13 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
         """Return the power a setting asks for where the firmware names it (a VNish preset's watts)."""
         return None
 
+    # A profile may set the automatic fan's target temperature (Bitaxe).
+    has_temperature_target = False
+
+    @abstractmethod
+    def profile_choices(self, limits: Limits) -> dict[str, list[tuple[int | str, str]]]:
+        """Return per setting of a profile the allowed values within the limits, with their labels."""
+
     # The tuning ladder: what the miner runs, its default profiles and limits, and safe steps.
     max_temperature_cap: float = 90.0
 

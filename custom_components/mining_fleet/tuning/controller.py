@@ -137,8 +137,8 @@ class MinerTuning:
         """Return the profile whose settings the miner runs, or custom."""
         return next((name for name, tuning in self.profiles.items() if matches(current, tuning)), CUSTOM)
 
-    async def async_apply_profile(self, name: str, transition: Transition | None = None) -> None:
-        """Ramp to a named profile; return when the miner is on it (or a newer change replaced this one)."""
+    def check_profile(self, name: str) -> Tuning:
+        """Return the named profile's settings, refusing an unknown profile or one outside the limits."""
         if (target := self.profiles.get(name)) is None:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
@@ -150,6 +150,11 @@ class MinerTuning:
                 },
             )
         self._miner.check_tuning(target)
+        return target
+
+    async def async_apply_profile(self, name: str, transition: Transition | None = None) -> None:
+        """Ramp to a named profile; return when the miner is on it (or a newer change replaced this one)."""
+        target = self.check_profile(name)
         await self._async_ramp(name, target, transition or self.default_transition)
 
     async def async_set_by_hand(self, tuning: Tuning) -> None:

@@ -128,6 +128,11 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
         """Return 85 °C and no power limit: the tuned presets are the firmware's own safe points."""
         return Limits(max_temperature_c=DEFAULT_MAX_TEMPERATURE_C)
 
+    def profile_choices(self, limits: Limits) -> dict[str, list[tuple[int | str, str]]]:
+        """Return the tuned presets within the power limit, labelled as the firmware describes them."""
+        pretty = {name: label for label, name in self.tuned_presets.items()}
+        return {"preset": [(name, pretty.get(name, name)) for name in self._ladder(limits)]}
+
     def tuning_ramp(self, start: Tuning, target: Tuning, limits: Limits, max_steps: int) -> list[Tuning]:
         """Return the tuned presets between start and target, one at a time."""
         if target.preset is None:

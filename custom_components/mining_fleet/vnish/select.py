@@ -8,6 +8,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..entity import MiningFleetSelect, MiningFleetSelectDescription, async_add_described
 from ..logic.tuning import Tuning
+from ..tuning.descriptions import PROFILE_SELECT
 from .coordinator import VNishConfigEntry, VNishCoordinator
 
 
@@ -35,3 +36,4 @@ async def async_setup_entry(
 ) -> None:
     """Add the entities this miner has, now and as they appear."""
     async_add_described(entry, async_add_entities, MiningFleetSelect, lambda _: (PRESET,))
+    async_add_described(entry, async_add_entities, MiningFleetSelect, lambda _: (PROFILE_SELECT,))

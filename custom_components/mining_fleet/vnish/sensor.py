@@ -20,6 +20,7 @@ from ..miner.descriptions import (
     power_sensor,
     temperature_sensor,
 )
+from ..tuning.descriptions import tuning_sensors
 from .coordinator import VNishConfigEntry, VNishCoordinator
 
 type Description = MiningFleetSensorDescription[VNishCoordinator]
@@ -142,3 +143,4 @@ async def async_setup_entry(
     """Add the entities this miner has, now and as they appear."""
     async_add_entities([EnergySensor(entry.runtime_data, energy_sensor())])
     async_add_described(entry, async_add_entities, MiningFleetSensor, _descriptions)
+    async_add_described(entry, async_add_entities, MiningFleetSensor, tuning_sensors)
