@@ -126,6 +126,10 @@ class VNishSimulator(LoopbackServer):
         self.state = VNishState(since=clock())
         self.requests: list[tuple[str, str]] = []
         self.commands: list[str] = []
+        # Every preset a client asked for, stored or not: tests check nothing outside the limits arrived.
+        self.presets_received: list[str] = []
+        # A heat spike (a blocked air intake): added to the chip temperature the preset settles on.
+        self.extra_heat_c = 0.0
         # Wall-clock arrival of each command, for benchmarks that compare with Home Assistant's clock.
         self.command_arrivals: list[tuple[float, str]] = []
 
@@ -210,7 +214,9 @@ class VNishSimulator(LoopbackServer):
         terahash = preset.terahash if hashing else 0.0
         power = preset.watts if hashing else 18.0
         noise = self._noisy
-        chip_max = [noise(75 if hashing else 31) for _ in range(3)]
+        # Chips run hotter with the preset's power (75 °C at 3200 W).
+        chip_hot = 45 + 30 * preset.watts / 3200 + self.extra_heat_c
+        chip_max = [noise(chip_hot if hashing else 31) for _ in range(3)]
         board_max = [noise(62 if hashing else 30) for _ in range(3)]
         chains = [
             {
@@ -376,13 +382,16 @@ class VNishSimulator(LoopbackServer):
         """POST /api/v1/settings: only known presets are stored; the reply never says so."""
         body = await request.json()
         preset = body.get("miner", {}).get("overclock", {}).get("preset")
+        self.presets_received.append(str(preset))
         if preset in {p.name for p in self.presets}:
             self.state.preset = preset
         return web.json_response({"restart_required": False, "reboot_required": False})
 
     async def _set_fault(self, request: web.Request) -> web.Response:
-        """POST /_sim/fault {"fault": "slow"} or {"failure": true}."""
+        """POST /_sim/fault {"fault": "slow"}, {"failure": true} or {"heat": 15} (0 ends a heat spike)."""
         body = await request.json()
+        if "heat" in body:
+            self.extra_heat_c = float(body["heat"])
         self.fault = VNishFault(body.get("fault", "none"))
         if body.get("failure"):
             self.fail()

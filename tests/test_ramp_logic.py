@@ -77,19 +77,13 @@ def test_a_heat_spike_steps_down_then_back_up_after_settling() -> None:
     profile = Point(1150, 525)
     hot, calm = Reading(75, 14), Reading(60, 12)
     state, point = GuardState(), profile
-    down, state = guard_step(
-        point, profile, hot, LIMITS, state, 0, down=DOWN, up=UP
-    )
+    down, state = guard_step(point, profile, hot, LIMITS, state, 0, down=DOWN, up=UP)
     assert down == Point(1150, 490) and state.reason is ThrottleReason.TEMPERATURE
     point = down
     now = 10.0
-    step, state = guard_step(
-        point, profile, calm, LIMITS, state, now, down=DOWN, up=UP
-    )
+    step, state = guard_step(point, profile, calm, LIMITS, state, now, down=DOWN, up=UP)
     assert step is None  # calm only from now
-    step, state = guard_step(
-        point, profile, calm, LIMITS, state, now + SETTLE_SECONDS, down=DOWN, up=UP
-    )
+    step, state = guard_step(point, profile, calm, LIMITS, state, now + SETTLE_SECONDS, down=DOWN, up=UP)
     assert step == profile
     step, state = guard_step(
         profile,
@@ -126,9 +120,7 @@ def test_the_guard_never_goes_past_the_profile_or_up_while_hot(
     point, state, now = profile, GuardState(), 0.0
     for gap, reading in history:
         now += gap
-        new, state = guard_step(
-            point, profile, reading, LIMITS, state, now, down=DOWN, up=UP
-        )
+        new, state = guard_step(point, profile, reading, LIMITS, state, now, down=DOWN, up=UP)
         if new is None:
             continue
         hot = reading.firmware_fault or (reading.temperature_c or 0) > 70 or (reading.power_w or 0) > 15

@@ -35,7 +35,12 @@ async def test_a_key_demanding_firmware_is_explained_then_works_with_the_key(
     assert miner.state.preset != "3600"
     flows = hass.config_entries.options
     result = await flows.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.MENU and result["menu_options"] == ["profiles", "limits", "api_key", "rig"]
+    assert result["type"] is FlowResultType.MENU and result["menu_options"] == [
+        "profiles",
+        "limits",
+        "api_key",
+        "rig",
+    ]
     result = await flows.async_configure(result["flow_id"], {"next_step_id": "api_key"})
     result = await flows.async_configure(result["flow_id"], {"api_key": "too-short"})
     assert result["errors"] == {"api_key": "api_key_length"}

@@ -94,8 +94,8 @@ class MinerTuning:
 
     @property
     def ramping(self) -> bool:
-        """Return True while a ramp runs."""
-        return self._ramp is not None and not self._ramp.done()
+        """Return True while a ramp runs (from before its task starts: tasks start eagerly)."""
+        return self._ramp_record is not None
 
     async def async_load(self) -> None:
         """Read the chosen profile, an interrupted ramp, the guard's hold and the statistics."""
@@ -192,7 +192,9 @@ class MinerTuning:
     async def _run_ramp(self, target: Tuning, transition: Transition) -> None:
         """Send each step of the ramp, the delay apart, with retries; settle on custom when it fails."""
         miner = self._miner
-        current = miner.current_tuning()
+        # Plan from what the miner runs now, not the last poll: a replaced ramp may have moved it since.
+        await miner.async_refresh()
+        current = miner.current_tuning() if miner.last_update_success else None
         if current is None:
             plan = [target]
         elif self.guard.throttled and not miner.tuning_at_most(target, current):
