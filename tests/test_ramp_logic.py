@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import given, strategies as st
 
 from custom_components.mining_fleet.logic.guard import (
@@ -148,4 +150,4 @@ def test_steps_down_wait_for_the_last_one_to_show(gaps: list[float]) -> None:
         if new is not None:
             stepped_at.append(now)
             point = new
-    assert all(later - earlier >= STEP_SECONDS for earlier, later in zip(stepped_at, stepped_at[1:]))
+    assert all(later - earlier >= STEP_SECONDS for earlier, later in pairwise(stepped_at))
