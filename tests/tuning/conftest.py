@@ -48,3 +48,19 @@ def points_after(start: tuple[int, int], writes: list[dict[str, Any]]) -> list[t
         frequency = body.get("frequency", frequency)
         points.append((voltage, frequency))
     return points
+
+
+class SimClock:
+    """A clock for a simulator's physics that moves only when a test moves it."""
+
+    def __init__(self) -> None:
+        """Start at 1000 s."""
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        """Return the current time."""
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward."""
+        self.now += seconds

@@ -12,6 +12,7 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from ..const import CONF_KIND, DOMAIN, FLEET_UNIQUE_ID, LOGGER, MINER_KINDS
 from ..coordinator import MiningFleetCoordinator
 from ..logic.fleet import FleetTotals, MinerReading, fleet_totals
+from ..logic.profile_stats import FleetProfileStats, fleet_stats
 from ..miner.coordinator import MinerCoordinator
 from ..miner.registry import FleetRegistry, fleet_registry
 
@@ -44,6 +45,8 @@ class FleetCoordinator(MiningFleetCoordinator[FleetTotals]):
         super().__init__(hass, LOGGER, config_entry=entry, name="Mining fleet", update_interval=None)
         self._registry: FleetRegistry = fleet_registry(hass)
         self._miner_listeners: dict[MinerCoordinator[Any], CALLBACK_TYPE] = {}
+        # Per profile: the miners' statistics added up, refreshed with the totals.
+        self.profiles: dict[str, FleetProfileStats] = {}
         self._publisher = Debouncer(
             hass,
             LOGGER,
@@ -55,6 +58,10 @@ class FleetCoordinator(MiningFleetCoordinator[FleetTotals]):
     async def _async_update_data(self) -> FleetTotals:
         """Return the totals (the first refresh at set-up)."""
         return self.totals()
+
+    def profile_figures(self) -> dict[str, FleetProfileStats]:
+        """Return per profile name the loaded miners' statistics, added up."""
+        return fleet_stats(miner.tuning.stats for miner in self._registry.miners)
 
     def totals(self) -> FleetTotals:
         """Sum the loaded miners; a configured miner that is not loaded counts as offline."""
@@ -72,6 +79,7 @@ class FleetCoordinator(MiningFleetCoordinator[FleetTotals]):
     @callback
     def _async_publish_totals(self) -> None:
         """Hand the current totals to the entities (every time: the energy total needs each sample)."""
+        self.profiles = self.profile_figures()
         self.async_set_updated_data(self.totals())
 
     @callback

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import UnitOfEnergy
 from homeassistant.core import HomeAssistant
@@ -14,7 +16,9 @@ from ..entity import (
     MiningFleetSensorDescription,
     async_add_described,
 )
+from ..logic.profile_stats import FleetProfileStats
 from ..miner.descriptions import HASHRATE_TH, count_sensor, efficiency_sensor, hashrate_sensor, power_sensor
+from ..tuning.descriptions import figure_sensors
 from .coordinator import FleetConfigEntry, FleetCoordinator
 
 type Description = MiningFleetSensorDescription[FleetCoordinator]
@@ -49,3 +53,14 @@ async def async_setup_entry(
     """Add the fleet totals."""
     async_add_entities([EnergySensor(entry.runtime_data, FLEET_ENERGY)])
     async_add_described(entry, async_add_entities, MiningFleetSensor, lambda _: FLEET_SENSORS)
+    async_add_described(entry, async_add_entities, MiningFleetSensor, _profile_sensors)
+
+
+def _profile_sensors(coordinator: FleetCoordinator) -> list[Description]:
+    """Return energy, average hashrate and power, and efficiency per profile any miner has run."""
+    return [sensor for name in coordinator.profiles for sensor in figure_sensors(name, _figures_of(name))]
+
+
+def _figures_of(name: str) -> Callable[[FleetCoordinator], FleetProfileStats | None]:
+    """Return the reader of the fleet's statistics on one profile."""
+    return lambda fleet: fleet.profiles.get(name)

@@ -21,7 +21,7 @@ from homeassistant.util import dt as dt_util
 from ..const import DOMAIN, EVENT_SAFETY_THROTTLE, LOGGER
 from ..logic.guard import GuardState, Limits, Reading, ThrottleReason, guard_step, too_hot
 from ..logic.profile_stats import ProfileStats
-from ..logic.tuning import Transition, Tuning, matches, overlay
+from ..logic.tuning import DEFAULT_STEPS, Transition, Tuning, matches, overlay
 from .profiles import CUSTOM, limits_from, profiles_from, transition_from
 
 if TYPE_CHECKING:
@@ -288,7 +288,7 @@ class MinerTuning:
             return miner.tuning_step_down(tuning, limits)
 
         def up(tuning: Tuning, profile: Tuning) -> list[Tuning]:
-            return miner.tuning_ramp(tuning, profile, limits, 1)
+            return miner.tuning_ramp(tuning, profile, limits, DEFAULT_STEPS)
 
         ceiling: Tuning = self.target or current
         decision = guard_step(current, ceiling, reading, limits, self.guard, now, down=down, up=up)
