@@ -67,6 +67,8 @@ def test_presets_step_through_the_tuned_ones() -> None:
     presets = ["2800", "3000", "3200", "3400"]
     assert plan_preset_ramp("2800", "3400", presets) == ["3000", "3200", "3400"]
     assert plan_preset_ramp("3400", "3000", presets) == ["3200", "3000"]
+    assert plan_preset_ramp("3400", "2800", presets) == ["3200", "3000", "2800"]  # down to the first one
+    assert plan_preset_ramp("3400", "2800", presets, max_steps=2) == ["3000", "2800"]
     assert plan_preset_ramp("custom", "3000", presets) == ["3000"]
     assert plan_preset_ramp("3000", "3000", presets) == []
 
@@ -151,3 +153,18 @@ def test_steps_down_wait_for_the_last_one_to_show(gaps: list[float]) -> None:
             stepped_at.append(now)
             point = new
     assert all(later - earlier >= STEP_SECONDS for earlier, later in pairwise(stepped_at))
+
+
+@given(st.lists(st.text(min_size=1, max_size=4), min_size=1, max_size=8, unique=True), st.data())
+def test_a_preset_ramp_walks_every_preset_between_and_ends_on_the_target(
+    presets: list[str], data: st.DataObject
+) -> None:
+    """From any preset to any other: each neighbour in turn, in the direction of travel, ending on the target."""
+    start, target = data.draw(st.sampled_from(presets)), data.draw(st.sampled_from(presets))
+    path = plan_preset_ramp(start, target, presets)
+    if start == target:
+        assert path == []
+        return
+    assert path[-1] == target
+    indexes = [presets.index(start), *(presets.index(preset) for preset in path)]
+    assert all(abs(later - earlier) == 1 for earlier, later in pairwise(indexes))

@@ -99,5 +99,5 @@ def plan_preset_ramp(
         return [target]
     begin, end = presets.index(start), presets.index(target)
     step = 1 if end > begin else -1
-    path = list(presets[begin + step : end + step : step])
+    path = [presets[index] for index in range(begin + step, end + step, step)]
     return path if max_steps is None else thin(path, max(1, max_steps))

@@ -145,6 +145,21 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
         """Raise a translated ServiceValidationError unless the tuning is within the safe options and limits."""
         self._check_tuning(tuning)
         limits = self.tuning.limits
+        if (
+            tuning.preset is not None
+            and limits.max_power_w is not None
+            and self.expected_power(tuning) is None
+        ):
+            # A preset that does not name its watts (VNish "disabled", stock) could draw anything.
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="power_unknown",
+                translation_placeholders={
+                    "name": self.name_for_user,
+                    "preset": tuning.preset,
+                    "limit": str(limits.max_power_w),
+                },
+            )
         for setting, value, limit in (
             ("core_voltage", tuning.core_voltage_mv, limits.max_voltage_mv),
             ("frequency", tuning.frequency_mhz, limits.max_frequency_mhz),
