@@ -7,6 +7,7 @@ overheats and time passing. What the simulator received is then checked value by
 
 from __future__ import annotations
 
+import contextlib
 import random
 
 from freezegun.api import FrozenDateTimeFactory
@@ -28,10 +29,8 @@ ACTIONS_PER_SEED = 60
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, object]) -> None:
     """Call a service; a refusal is an expected outcome here, and must send nothing."""
-    try:
+    with contextlib.suppress(ServiceValidationError):
         await hass.services.async_call(DOMAIN, service, data, blocking=True)
-    except ServiceValidationError:
-        pass
 
 
 @pytest.mark.parametrize("seed", range(8))
