@@ -29,5 +29,14 @@ async def test_diagnostics_are_redacted(
     assert diagnostics["info"]["ssid"] == "**REDACTED**"
     assert diagnostics["info"]["ASICModel"] == "BM1370"
     assert diagnostics["limits"]["voltage_options"] == [1000, 1060, 1100, 1150, 1200, 1250]
+    tuning = diagnostics["tuning"]
+    assert tuning["profile"] == "night" and tuning["guard"] is None and tuning["ramp"] is None
+    assert tuning["profiles"]["day"] == {"frequency_mhz": 490, "core_voltage_mv": 1150}
+    assert tuning["limits"] == {
+        "max_voltage_mv": 1250,
+        "max_frequency_mhz": 625,
+        "max_temperature_c": 70.0,
+        "max_power_w": 40,
+    }
     assert diagnostics["entry"]["unique_id"] == "**REDACTED**"  # pool ids carry payout addresses
     assert miner.mac in text

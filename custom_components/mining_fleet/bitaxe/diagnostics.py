@@ -17,4 +17,5 @@ async def async_get_diagnostics(hass: HomeAssistant, entry: BitaxeConfigEntry) -
         "asic": plain(coordinator.asic) if coordinator.asic else None,
         "limits": plain(coordinator.limits) if coordinator.limits else None,
         "info": dict(coordinator.info.raw),
+        "tuning": coordinator.tuning.diagnostics(),
     }

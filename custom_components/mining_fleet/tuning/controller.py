@@ -22,7 +22,7 @@ from ..const import DOMAIN, EVENT_SAFETY_THROTTLE, LOGGER
 from ..logic.guard import GuardState, Limits, Reading, ThrottleReason, guard_step, too_hot
 from ..logic.profile_stats import ProfileStats
 from ..logic.tuning import DEFAULT_STEPS, Transition, Tuning, matches, overlay
-from .profiles import CUSTOM, limits_from, profiles_from, transition_from
+from .profiles import CUSTOM, LIMIT_KEYS, limits_from, profiles_from, transition_from
 
 if TYPE_CHECKING:
     from ..miner.coordinator import MinerCoordinator
@@ -338,6 +338,15 @@ class MinerTuning:
             "guard": str(self.guard.reason) if self.guard.reason else None,
             "stats": {name: stats.as_dict() for name, stats in self.stats.items()},
             "ramp": self._ramp_record,
+        }
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return the profiles, limits and tuning state, for diagnostics."""
+        return {
+            **self._as_stored(),
+            "profiles": {name: tuning.as_dict() for name, tuning in self.profiles.items()},
+            "limits": {key: getattr(self.limits, key) for key in LIMIT_KEYS},
+            "progress": self.progress,
         }
 
     async def async_save(self) -> None:

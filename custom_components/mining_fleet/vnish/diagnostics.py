@@ -17,4 +17,5 @@ async def async_get_diagnostics(hass: HomeAssistant, entry: VNishConfigEntry) ->
         "info": plain(coordinator.info) if coordinator.info else None,
         "presets": [plain(preset) for preset in coordinator.presets],
         "data": plain(coordinator.data),
+        "tuning": coordinator.tuning.diagnostics(),
     }
