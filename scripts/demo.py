@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 import re
 import secrets
@@ -36,6 +37,15 @@ ANTMINERS = 2
 MINER_SENSOR = re.compile(r"^sensor\.(bitaxe|antminer)_[0-9a-f]+_(hashrate|power)$")
 VNISH_PASSWORD = "admin"  # noqa: S105 - the simulated miners' factory default
 HIVE_WORKER = "hiveos-rig"
+# The seed scheduler's periods, and profiles in its spirit: gentler by day, harder on cheap night power.
+DAY_START, NIGHT_START = 7.5, 20.0
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DEMO_PROFILES = {
+    "day": {"core_voltage_mv": "1100", "frequency_mhz": "490"},
+    "night": {"core_voltage_mv": "1200", "frequency_mhz": "600"},
+}
+# Slow enough to watch the select's "step k of N" in the UI.
+DEMO_TRANSITION = {"steps": 4, "step_delay": 10}
 # Short times so a newcomer sees the whole loop in minutes (the seed's defaults are 10 / 10 / 3 / 3).
 DEMO_WATCH = {"time_until_offline": 2, "cooldown": 3, "max_consecutive_restarts": 3, "power_off_seconds": 3}
 
@@ -49,17 +59,70 @@ async def start_fleet() -> tuple[list[AxeOSSimulator], list[VNishSimulator]]:
     return bitaxes, antminers
 
 
-async def add_fleet(api: HassApi, bitaxes: list[AxeOSSimulator], antminers: list[VNishSimulator]) -> None:
-    """Add every miner through the integration's real config flow."""
+async def add_fleet(
+    api: HassApi, bitaxes: list[AxeOSSimulator], antminers: list[VNishSimulator]
+) -> dict[str, AxeOSSimulator]:
+    """Add every miner through the integration's real config flow; return the Gammas by entry id."""
+    gammas = {}
     for bitaxe in bitaxes:
         entry = await api.add_entry([{"next_step_id": "bitaxe"}, {"host": bitaxe.host}])
         print(
             f"added {entry['title']} (AxeOS {bitaxe.firmware}, {bitaxe.board.device_model}) at {bitaxe.host}"
         )
+        if bitaxe.board.device_model == "Gamma":
+            gammas[entry["result"]["entry_id"]] = bitaxe
     for antminer in antminers:
         steps = [{"next_step_id": "vnish"}, {"host": antminer.host, "password": VNISH_PASSWORD}]
         entry = await api.add_entry(steps)
         print(f"added {entry['title']} (VNish, serial {antminer.serial}) at {antminer.host}")
+    return gammas
+
+
+def current_period(hour: float) -> str:
+    """Return the profile the night-tariff schedule asks for at an hour of the day (UTC in the demo)."""
+    return "night" if hour >= NIGHT_START or hour < DAY_START else "day"
+
+
+def schedule_yaml() -> str:
+    """Return the night-tariff schedule helper: 20:00 to 07:30 every day."""
+    night = '[{from: "00:00:00", to: "07:30:00"}, {from: "20:00:00", to: "23:59:59"}]'
+    days = "\n".join(f"    {day}: {night}" for day in WEEKDAYS)
+    return f"schedule:\n  night_tariff:\n    name: Night tariff\n{days}\n"
+
+
+async def wait_loaded(api: HassApi, entry_id: str, limit_seconds: float = 30) -> None:
+    """Wait until an entry (reloading after new options) is loaded again."""
+    for _ in range(int(limit_seconds * 10)):
+        entries = await api.get("/api/config/config_entries/entry")
+        if any(e["entry_id"] == entry_id and e["state"] == "loaded" for e in entries):
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"entry {entry_id} did not load again")
+
+
+def _suggested(form: dict[str, Any]) -> dict[str, Any]:
+    """Return the values a form suggests, as its fields hold them."""
+    return {
+        field["name"]: field["description"]["suggested_value"]
+        for field in form["data_schema"]
+        if field.get("description", {}).get("suggested_value") is not None
+    }
+
+
+async def set_profiles(api: HassApi, gammas: dict[str, AxeOSSimulator]) -> None:
+    """Give each Gamma a day and a night profile and a slow transition, then ramp to the current period."""
+    for entry_id, bitaxe in gammas.items():
+        for name, settings in DEMO_PROFILES.items():
+            await wait_loaded(api, entry_id)
+            await api.configure_entry(entry_id, [{"next_step_id": "profiles"}, {"profile": name}, settings])
+        await wait_loaded(api, entry_id)
+        await api.configure_entry(
+            entry_id, [{"next_step_id": "limits"}, lambda form: {**_suggested(form), **DEMO_TRANSITION}]
+        )
+        await wait_loaded(api, entry_id)
+        print(
+            f"{bitaxe.state.hostname}: profiles {DEMO_PROFILES}, {DEMO_TRANSITION['steps']} steps per change"
+        )
 
 
 async def start_pool(bitaxes: list[AxeOSSimulator]) -> PoolSimulator:
@@ -230,6 +293,34 @@ async def check_live(api: HassApi) -> int:
     return 0 if ok else 1
 
 
+def _selects(gammas: dict[str, AxeOSSimulator]) -> list[str]:
+    """Return the Gammas' tuning profile selects."""
+    return [f"select.{bitaxe.state.hostname.replace('-', '_')}_tuning_profile" for bitaxe in gammas.values()]
+
+
+async def ramp_to_current_period(api: HassApi, gammas: dict[str, AxeOSSimulator]) -> str:
+    """Apply the profile of the current period to the Gammas, a step every 10 s; return the profile."""
+    now = datetime.now(UTC)
+    period = current_period(now.hour + now.minute / 60)
+    print(
+        f"ramping the Gammas to {period} ({DEMO_TRANSITION['steps']} steps, {DEMO_TRANSITION['step_delay']} s apart)"
+    )
+    await api.post(
+        "/api/services/mining_fleet/apply_profile", {"entity_id": _selects(gammas), "profile": period}
+    )
+    return period
+
+
+async def check_tuning(ramp: asyncio.Task[str], gammas: dict[str, AxeOSSimulator]) -> bool:
+    """Wait for the ramp and check each Gamma runs the profile's settings."""
+    period = await ramp
+    wanted = DEMO_PROFILES[period]
+    points = [(b.state.core_voltage, round(b.state.frequency)) for b in gammas.values()]
+    expected = (int(wanted["core_voltage_mv"]), int(wanted["frequency_mhz"]))
+    print(f"the Gammas ramped to {period}: {points}")
+    return all(point == expected for point in points)
+
+
 async def check_watchdog(api: HassApi, rigs: dict[str, PoweredRig]) -> bool:
     """Power-cycle the HiveOS rig through the service and see its strip outlet go off and on again."""
     states = {s["entity_id"]: s["state"] for s in await api.get("/api/states")}
@@ -255,11 +346,13 @@ async def run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     try:
-        async with running_home_assistant(config_dir, port, password) as api:
-            await add_fleet(api, bitaxes, antminers)
+        async with running_home_assistant(config_dir, port, password, schedule_yaml()) as api:
+            gammas = await add_fleet(api, bitaxes, antminers)
             await add_pool(api, pool)
             await accept_fleet_overview(api)
             await add_rigs(api, rigs, bitaxes[0])
+            await set_profiles(api, gammas)
+            ramp = asyncio.create_task(ramp_to_current_period(api, gammas))
             print(
                 f"\nHome Assistant: {api.base}\nlogin: {USERNAME} / {password}\nlog: {config_dir / 'hass.out'}"
             )
@@ -268,7 +361,10 @@ async def run(args: argparse.Namespace) -> int:
                 print(f"  {hang_command(control, rig)}")
             if args.check:
                 live = await check_live(api)
-                return live if live else (0 if await check_watchdog(api, rigs) else 1)
+                if live:
+                    return live
+                tuned = await check_tuning(ramp, gammas)
+                return 0 if await check_watchdog(api, rigs) and tuned else 1
             print("Ctrl-C stops the miners and Home Assistant.", flush=True)
             await stop.wait()
     finally:

@@ -172,12 +172,21 @@ class HassApi:
         A step is the form's input, or a function from the form shown to that input (to pick
         options the form offers, such as a pool worker).
         """
-        flows = "/api/config/config_entries/flow"
-        flow = await self.post(flows, {"handler": "mining_fleet"})
+        return await self._run_flow("/api/config/config_entries/flow", "mining_fleet", steps, outcome)
+
+    async def configure_entry(self, entry_id: str, steps: list[Step]) -> dict[str, Any]:
+        """Run an entry's options flow ("Configure") through the given steps."""
+        return await self._run_flow(
+            "/api/config/config_entries/options/flow", entry_id, steps, "create_entry"
+        )
+
+    async def _run_flow(self, flows: str, handler: str, steps: list[Step], outcome: str) -> dict[str, Any]:
+        """Start a flow, answer each step, and check how it ended."""
+        flow = await self.post(flows, {"handler": handler})
         for step in steps:
             flow = await self.post(f"{flows}/{flow['flow_id']}", step(flow) if callable(step) else step)
         if flow.get("type") != outcome:
-            raise RuntimeError(f"the config flow did not end in {outcome}: {flow}")
+            raise RuntimeError(f"the flow did not end in {outcome}: {flow}")
         return dict(flow)
 
 

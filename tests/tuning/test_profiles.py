@@ -135,6 +135,15 @@ async def test_the_select_applies_a_profile(hass: HomeAssistant, setup_miner: Mi
             blocking=True,
         )
     assert refused.value.translation_key == "custom_not_selectable"
+    # A value set by hand on the frequency select makes the profile custom.
+    await hass.services.async_call(
+        SELECT_DOMAIN,
+        SERVICE_SELECT_OPTION,
+        {ATTR_ENTITY_ID: f"select.{object_id_prefix(miner)}_frequency", ATTR_OPTION: "400 MHz"},
+        blocking=True,
+    )
+    assert miner.state.frequency == 400
+    assert hass.states.get(_select(miner)).state == "custom"
 
 
 async def test_unknown_profiles_and_values_above_the_limits_are_refused(
