@@ -75,6 +75,7 @@ class MinerTuning:
         self._ramp_record: dict[str, Any] | None = None
         self._ramp: asyncio.Task[None] | None = None
         self._last_sample: float | None = None
+        self._last_reading: object = None
 
     @property
     def profiles(self) -> dict[str, Tuning]:
@@ -250,10 +251,16 @@ class MinerTuning:
 
     @callback
     def _on_poll(self) -> None:
-        """After each poll: credit the statistics, notice settings changed elsewhere, run the guard."""
+        """After each poll: credit the statistics, notice settings changed elsewhere, run the guard.
+
+        Listeners also hear progress and guard updates; only a new reading counts as a poll.
+        """
         if not self._miner.last_update_success:
             self._last_sample = None
             return
+        if self._miner.data is self._last_reading:
+            return
+        self._last_reading = self._miner.data
         now = dt_util.utcnow().timestamp()
         self._add_sample(now)
         current = self._miner.current_tuning()
