@@ -24,7 +24,7 @@ from .test_profiles import _device_id, add_profile, set_limits
 MAX_VOLTAGE, MAX_FREQUENCY = 1200, 600
 GAMMA_VOLTAGES = {1000, 1060, 1100, 1150, 1200, 1250}
 GAMMA_FREQUENCIES = {400, 490, 525, 550, 600, 625}
-ACTIONS_PER_SEED = 60
+ACTIONS_PER_SEED = 80
 
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, object]) -> None:
@@ -33,7 +33,7 @@ async def _call(hass: HomeAssistant, service: str, data: dict[str, object]) -> N
         await hass.services.async_call(DOMAIN, service, data, blocking=True)
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(16))
 async def test_no_bitaxe_write_is_ever_outside_the_limits(
     hass: HomeAssistant, setup_miner: MinerSetup, freezer: FrozenDateTimeFactory, seed: int
 ) -> None:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.mining_fleet.const import EVENT_SAFETY_THROTTLE
 from simulators.axeos import AxeOSSimulator
 
 from ..conftest import MinerSetup, object_id_prefix
-from .conftest import SimClock, points_after, tick, tuning_writes
+from .conftest import SimClock, points_after, tick, tuning_writes, until
 from .test_profiles import GAMMA_START, add_profile, apply_profile
 
 
@@ -104,3 +109,31 @@ async def test_a_firmware_overheat_throttles_and_a_held_profile_waits(
     points = points_after(throttled_at, tuning_writes(miner))
     # Climbing back goes one option at a time, each at least two minutes after the last.
     assert len(points) == len(set(points)) >= 5
+
+
+async def test_a_step_the_miner_missed_is_tried_again(
+    hass: HomeAssistant, setup_miner: MinerSetup, freezer: FrozenDateTimeFactory
+) -> None:
+    """A miner away for a moment gets the step 5 s later; one away for good fails the call, naming it."""
+    clock = SimClock()
+    miner, entry = await setup_miner(clock=clock)
+    miner.offline_until = clock.now + 3
+    change = asyncio.ensure_future(apply_profile(hass, entry, "day"))
+    await until(lambda: len(miner.requests) >= 2)  # the fresh read and the first attempt, both dropped
+    clock.advance(5)
+    await tick(hass, freezer, 5)
+    await change
+    assert _point(miner) == (1150, 490)
+    assert hass.states.get(f"select.{object_id_prefix(miner)}_tuning_profile").state == "day"
+    miner.offline_until = clock.now + 3600
+    change = asyncio.ensure_future(apply_profile(hass, entry, "night"))
+    for _ in range(3):  # each retry waits 5 s on Home Assistant's clock
+        with contextlib.suppress(AssertionError):
+            await until(change.done, rounds=5_000)
+        freezer.tick(timedelta(seconds=5))
+        async_fire_time_changed(hass)
+    await until(change.done)
+    with pytest.raises(HomeAssistantError) as failed:
+        await change
+    assert failed.value.translation_key == "action_cannot_connect"
+    assert _point(miner) == (1150, 490)
