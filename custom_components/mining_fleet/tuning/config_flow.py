@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlow
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -103,35 +102,31 @@ class TuningOptionsSteps(OptionsFlow):
     def _name_error(name: str, miner: MinerCoordinator[Any]) -> str | None:
         """Return why a new profile's name cannot be used, or None."""
         taken = {slugify(existing) for existing in miner.tuning.profiles} | {CUSTOM}
-        if len(name) > MAX_PROFILE_NAME or not slugify(name):
+        if len(name) > MAX_PROFILE_NAME or not any(character.isalnum() for character in name):
             return "invalid_profile_name"
-        return "profile_exists" if slugify(name) in taken or name == CUSTOM else None
+        return "profile_exists" if slugify(name) in taken else None
 
     async def async_step_profile(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Set one profile's settings from the model's safe options (or delete an added profile)."""
-        miner, name = self._miner(), self._profile
-        if miner is None or name is None:
+        """Set one profile's settings from the model's safe options (or delete an added profile).
+
+        The drop-downs offer only the model's options within the limits, so what comes back is
+        safe; the miner checks it again whenever the profile is applied.
+        """
+        miner, name = self._miner(), self._profile or ""
+        if miner is None:
             return self.async_abort(reason="miner_not_loaded")
         stored = dict(self.config_entry.options.get(CONF_PROFILES) or {})
-        errors: dict[str, str] = {}
         if user_input is not None:
             if user_input.get(CONF_DELETE) and name not in REQUIRED_PROFILES:
                 stored.pop(name, None)
                 return self._save(CONF_PROFILES, stored)
-            tuning = self._tuning_from(user_input)
-            try:
-                miner.check_tuning(tuning)
-            except ServiceValidationError:
-                errors["base"] = "profile_outside_limits"
-            else:
-                return self._save(CONF_PROFILES, {**stored, name: tuning.as_dict()})
+            return self._save(CONF_PROFILES, {**stored, name: self._tuning_from(user_input).as_dict()})
         current = miner.tuning.profiles.get(name) or miner.current_tuning() or Tuning()
         return self.async_show_form(
             step_id="profile",
             data_schema=self.add_suggested_values_to_schema(
                 self._profile_schema(miner, name), current.as_dict()
             ),
-            errors=errors,
             description_placeholders={"profile": name},
         )
 
