@@ -1,9 +1,10 @@
 """Run simulated Bitaxes and Antminers and a real Home Assistant 2025.4.4 on 127.0.0.1 with them added.
 
 Every kind appears: the miners and a pool account are added through the config flow, the fleet
-overview is confirmed from Discovered as a user would, and two watched rigs are added: a HiveOS rig
-known only as a pool worker on a simulated Kasa strip outlet (found by discovery sent to 127.0.0.1),
-and the first Bitaxe behind a simulated Kasa plug. A hang is triggered from the command line
+overview is confirmed from Discovered as a user would, the two Gammas get day and night profiles
+and follow a night-tariff schedule through the Time-of-use blueprint, and two watched rigs are
+added: a HiveOS rig known only as a pool worker on a simulated Kasa strip outlet (found by
+discovery sent to 127.0.0.1), and the first Bitaxe behind a simulated Kasa plug. A hang is triggered from the command line
 (the demo prints the curl line) so the whole watchdog loop can be watched in the UI.
 """
 
@@ -298,6 +299,25 @@ def _selects(gammas: dict[str, AxeOSSimulator]) -> list[str]:
     return [f"select.{bitaxe.state.hostname.replace('-', '_')}_tuning_profile" for bitaxe in gammas.values()]
 
 
+async def add_time_of_use(api: HassApi, gammas: dict[str, AxeOSSimulator]) -> None:
+    """Create a Time-of-use automation from the shipped blueprint: the Gammas follow the night tariff."""
+    devices = [await api.render(f"{{{{ device_id('{select}') }}}}") for select in _selects(gammas)]
+    automation = {
+        "alias": "Gammas follow the night tariff",
+        "description": "Created by the demo from the Time-of-use miner tuning blueprint.",
+        "use_blueprint": {
+            "path": "mining_fleet/time_of_use_tuning.yaml",
+            "input": {
+                "miners": devices,
+                "period_entity": "schedule.night_tariff",
+                "day_state": "off",  # the schedule is on during the night tariff
+            },
+        },
+    }
+    await api.post("/api/config/automation/config/demo_time_of_use", automation)
+    print("added the automation Gammas follow the night tariff (blueprint Time-of-use miner tuning)")
+
+
 async def ramp_to_current_period(api: HassApi, gammas: dict[str, AxeOSSimulator]) -> str:
     """Apply the profile of the current period to the Gammas, a step every 10 s; return the profile."""
     now = datetime.now(UTC)
@@ -352,6 +372,8 @@ async def run(args: argparse.Namespace) -> int:
             await accept_fleet_overview(api)
             await add_rigs(api, rigs, bitaxes[0])
             await set_profiles(api, gammas)
+            await add_time_of_use(api, gammas)
+            # What the automation does when Home Assistant starts; it was added after the start.
             ramp = asyncio.create_task(ramp_to_current_period(api, gammas))
             print(
                 f"\nHome Assistant: {api.base}\nlogin: {USERNAME} / {password}\nlog: {config_dir / 'hass.out'}"
