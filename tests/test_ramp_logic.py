@@ -168,3 +168,17 @@ def test_a_preset_ramp_walks_every_preset_between_and_ends_on_the_target(
     assert path[-1] == target
     indexes = [presets.index(start), *(presets.index(preset) for preset in path)]
     assert all(abs(later - earlier) == 1 for earlier, later in pairwise(indexes))
+
+
+def test_a_profile_right_at_the_limit_climbs_back_ever_more_slowly() -> None:
+    """Hot on the profile, calm one step below: each trip within the hour doubles the wait, so few writes."""
+    profile = Point(1150, 525)
+    point, state, writes = profile, GuardState(), 0
+    for poll in range(4 * 60 * 2):  # two hours of polls every 15 s
+        reading = Reading(72, 10) if point == profile else Reading(55, 10)
+        new, state = guard_step(point, profile, reading, LIMITS, state, poll * 15.0, down=DOWN, up=UP)
+        if new is not None:
+            point, writes = new, writes + 1
+    # Settle times 120, 240, 480, 960, 1920, 3600 s …: about a dozen writes in two hours, not 120.
+    assert writes <= 14
+    assert state.settle_seconds == 3600

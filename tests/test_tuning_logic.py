@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.mining_fleet.logic.profile_stats import MAX_GAP_SECONDS, ProfileStats, fleet_stats
-from custom_components.mining_fleet.logic.tuning import Transition, Tuning, matches, overlay
+from custom_components.mining_fleet.logic.tuning import Transition, Tuning, changes, matches, overlay
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
@@ -50,18 +50,38 @@ def test_an_overlay_runs_what_it_changed(base: Tuning, change: Tuning) -> None:
     assert matches(overlay(base, change), change)
 
 
-@given(st.none() | st.integers(1, 100), st.none() | st.floats(0, 3600), st.none() | st.floats(0, 86400))
-def test_a_transition_is_always_a_whole_positive_pace(
-    steps: int | None, delay: float | None, duration: float | None
+@given(tunings, st.none() | tunings)
+def test_only_what_differs_is_sent_and_it_is_enough(target: Tuning, current: Tuning | None) -> None:
+    """The change holds no setting the miner already runs, and applying it gives the target's settings."""
+    change = changes(target, current)
+    if current is not None:
+        assert all(getattr(current, key) != value for key, value in change.as_dict().items())
+    assert matches(overlay(current, change), target)
+
+
+@given(
+    st.none() | st.integers(1, 100),
+    st.none() | st.floats(0, 3600),
+    st.none() | st.floats(0, 86400),
+    st.integers(1, 100),
+)
+def test_a_transition_keeps_the_miners_own_pace_for_what_the_caller_left_out(
+    steps: int | None, delay: float | None, duration: float | None, planned: int
 ) -> None:
-    """Steps at least one; a duration is spread over the gaps between steps."""
-    transition = Transition.over(steps, None if duration is not None else delay, duration)
-    assert transition.steps >= 1 and transition.step_delay_s >= 0
-    if duration is not None and transition.steps > 1:
-        assert transition.step_delay_s * (transition.steps - 1) == pytest.approx(duration)
+    """Steps and delay the caller omits are the miner's; a duration is spread over the steps actually planned."""
+    own = Transition(steps=4, step_delay_s=30)
+    transition = own.asked(steps, None if duration is not None else delay, duration)
+    assert transition.steps == (steps if steps is not None else 4)
+    gap = transition.delay_between(planned)
+    if duration is None:
+        assert gap == (delay if delay is not None else 30)
+    elif planned > 1:
+        assert gap * (planned - 1) == pytest.approx(duration)
+    else:
+        assert gap == 0
 
 
-samples = st.tuples(st.floats(0, 600), st.none() | st.floats(-10, 5000), st.none() | st.floats(-1, 200))
+samples = st.tuples(st.just(0.0) | st.floats(1e-3, 600), st.none() | st.floats(-10, 5000), st.none() | st.floats(-1, 200))
 
 
 @given(st.lists(samples, max_size=50))

@@ -8,10 +8,11 @@ from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
 from .blueprint_installer import async_install_blueprints
-from .const import DOMAIN
+from .const import CONF_KIND, DOMAIN, MINER_KINDS
 from .coordinator import MiningFleetConfigEntry
 from .kinds import kind_of
 from .services import async_setup_services
+from .tuning.controller import async_remove_tuning
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -34,6 +35,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: MiningFleetConfigEntry) 
 async def async_unload_entry(hass: HomeAssistant, entry: MiningFleetConfigEntry) -> bool:
     """Unload the platforms the entry's kind forwarded."""
     return await hass.config_entries.async_unload_platforms(entry, list(kind_of(entry).platforms))
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: MiningFleetConfigEntry) -> None:
+    """Delete what a removed miner kept outside its entry (its tuning state and statistics)."""
+    if entry.data.get(CONF_KIND) in MINER_KINDS:
+        await async_remove_tuning(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

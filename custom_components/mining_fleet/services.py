@@ -19,7 +19,7 @@ from homeassistant.helpers import (
 import voluptuous as vol
 
 from .const import CONF_KIND, DOMAIN, MINER_KINDS
-from .logic.tuning import Transition, Tuning
+from .logic.tuning import Tuning
 from .miner.coordinator import MinerCoordinator
 from .miner.registry import fleet_registry
 from .watchdog.rig import RIGS, RigWatchdog
@@ -188,17 +188,11 @@ async def _async_set_tuning(call: ServiceCall) -> None:
 async def _async_apply_profile(call: ServiceCall) -> None:
     """Check that every targeted miner has the profile and may run it; then ramp them all at once."""
     name: str = call.data[ATTR_PROFILE]
-    data = call.data
-    custom_pace = any(key in data for key in (ATTR_STEPS, ATTR_STEP_DELAY, ATTR_DURATION))
-    transition = (
-        Transition.over(data.get(ATTR_STEPS), data.get(ATTR_STEP_DELAY), data.get(ATTR_DURATION))
-        if custom_pace
-        else None
-    )
+    pace = (call.data.get(ATTR_STEPS), call.data.get(ATTR_STEP_DELAY), call.data.get(ATTR_DURATION))
     miners = _targeted_any_miners(call)
     for miner in miners:
         miner.tuning.check_profile(name)
-    await _each(miner.tuning.async_apply_profile(name, transition) for miner in miners)
+    await _each(miner.tuning.async_apply_profile(name, *pace) for miner in miners)
 
 
 async def _async_apply_safe_settings(call: ServiceCall) -> None:

@@ -50,6 +50,13 @@ def _point(tuning: Tuning, fallback: Tuning) -> Point:
     )
 
 
+def _running(info: SystemInfo) -> Tuning | None:
+    """Return the frequency and core voltage a reply says are set."""
+    if info.frequency is None or info.core_voltage is None:
+        return None
+    return Tuning(frequency_mhz=round(info.frequency), core_voltage_mv=round(info.core_voltage))
+
+
 def _tuning(point: Point) -> Tuning:
     """Return an operating point as tuning."""
     return Tuning(frequency_mhz=point.frequency_mhz, core_voltage_mv=point.voltage_mv)
@@ -67,6 +74,8 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
         self._client = AxeOSClient(self.host, async_get_clientsession(hass))
         self.asic: AsicInfo | None = None
         self.limits: ModelLimits | None = None
+        # The reply read by the last write's identity check: what the miner runs right now.
+        self._fresh: SystemInfo | None = None
 
     async def _async_setup(self) -> None:
         """Read the model's option lists once; they never change while the miner runs."""
@@ -88,7 +97,12 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
 
     async def _async_read_identity(self) -> tuple[str | None, str | None]:
         """Read the MAC address the Bitaxe reports now (it has no serial number)."""
-        return (await self._client.info()).mac_address, None
+        self._fresh = await self._client.info()
+        return self._fresh.mac_address, None
+
+    async def _async_read_tuning(self) -> Tuning | None:
+        """Return the settings in the reply the identity check just read."""
+        return _running(self._fresh) if self._fresh else None
 
     def _boot_time(self, info: SystemInfo) -> datetime | None:
         """Return now minus uptime, keeping the previous value unless it moved (a reboot)."""
@@ -160,10 +174,8 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
         return bool(self.info.overheat or self.info.fault)
 
     def current_tuning(self) -> Tuning | None:
-        """Return the frequency and core voltage set now."""
-        if self.data is None or self.info.frequency is None or self.info.core_voltage is None:
-            return None
-        return Tuning(frequency_mhz=round(self.info.frequency), core_voltage_mv=round(self.info.core_voltage))
+        """Return the frequency and core voltage set at the last poll."""
+        return _running(self.info) if self.data is not None else None
 
     def default_profiles(self) -> dict[str, Tuning]:
         """Return night on the model's default point and day one frequency option below it."""
@@ -241,42 +253,47 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
             self._require_range("temperature_target", target, TEMPERATURE_TARGET_RANGE)
 
     def safe_tuning(self) -> Tuning | None:
-        """Return the model's lowest frequency at its default voltage: the least heat at a voltage it is made for."""
-        if self.limits is None:
+        """Return the lowest frequency at the default voltage (or the highest the limits allow below it)."""
+        voltages, frequencies = self._options(self.tuning.limits)
+        if self.limits is None or not voltages or not frequencies:
             return None
+        voltage = max((v for v in voltages if v <= self.limits.default_voltage), default=min(voltages))
+        return Tuning(frequency_mhz=min(frequencies), core_voltage_mv=voltage)
+
+    def tuning_within(self, tuning: Tuning, limits: Limits) -> Tuning:
+        """Return the highest options within the limits at or below the tuning's voltage and frequency."""
+        voltages, frequencies = self._options(limits)
+        point = _point(tuning, tuning)
         return Tuning(
-            frequency_mhz=min(self.limits.frequency_options), core_voltage_mv=self.limits.default_voltage
+            frequency_mhz=max(
+                (f for f in frequencies if f <= point.frequency_mhz), default=min(frequencies, default=0)
+            ),
+            core_voltage_mv=max(
+                (v for v in voltages if v <= point.voltage_mv), default=min(voltages, default=0)
+            ),
+            temperature_target_c=tuning.temperature_target_c,
         )
 
-    async def _send_tuning(self, tuning: Tuning) -> None:
+    async def _send_tuning(self, change: Tuning, current: Tuning | None) -> None:
         """Send frequency and core voltage one at a time, in the order that never under-volts the chip.
 
         Raising goes voltage first, lowering frequency first; one write with both would leave the
         order to the firmware. The fan's target temperature follows once the chip is on its point.
         """
-        info = self.data.info
-        if (
-            tuning.frequency_mhz is None
-            or tuning.core_voltage_mv is None
-            or info.frequency is None
-            or info.core_voltage is None
-        ):
-            if tuning.frequency_mhz is not None or tuning.core_voltage_mv is not None:
-                await self._client.apply_tuning(
-                    frequency=tuning.frequency_mhz, core_voltage=tuning.core_voltage_mv
-                )
-        else:
-            start = Point(round(info.core_voltage), round(info.frequency))
-            target = Point(tuning.core_voltage_mv, tuning.frequency_mhz)
+        frequency, voltage = change.frequency_mhz, change.core_voltage_mv
+        if frequency is not None and voltage is not None and current is not None:
+            start = _point(current, current)
             previous = start
-            for point in plan_ramp(start, target, [target.voltage_mv], [target.frequency_mhz]):
+            for point in plan_ramp(start, Point(voltage, frequency), [voltage], [frequency]):
                 if point.voltage_mv != previous.voltage_mv:
                     await self._client.apply_tuning(core_voltage=point.voltage_mv)
                 else:
                     await self._client.apply_tuning(frequency=point.frequency_mhz)
                 previous = point
-        if tuning.temperature_target_c is not None:
-            await self._client.set_temperature_target(tuning.temperature_target_c)
+        elif frequency is not None or voltage is not None:
+            await self._client.apply_tuning(frequency=frequency, core_voltage=voltage)
+        if change.temperature_target_c is not None:
+            await self._client.set_temperature_target(change.temperature_target_c)
 
     async def async_set_fan_speed(self, percent: float) -> None:
         """Switch to manual fan control at a duty between the safe floor and 100 %."""

@@ -59,8 +59,14 @@ class FleetCoordinator(MiningFleetCoordinator[FleetTotals]):
         """Return the totals (the first refresh at set-up)."""
         return self.totals()
 
-    def profile_figures(self) -> dict[str, FleetProfileStats]:
-        """Return per profile name the loaded miners' statistics, added up."""
+    def profile_figures(self, totals: FleetTotals) -> dict[str, FleetProfileStats]:
+        """Return per profile name the miners' statistics, added up; nothing while a miner is not loaded.
+
+        A sum without a miner would dip, and the recorder reads a dip in an energy total as a
+        meter reset (and would count that miner's energy twice once it is back): unknown instead.
+        """
+        if totals.miners > len(self._registry):
+            return {}
         return fleet_stats(miner.tuning.stats for miner in self._registry.miners)
 
     def totals(self) -> FleetTotals:
@@ -79,8 +85,9 @@ class FleetCoordinator(MiningFleetCoordinator[FleetTotals]):
     @callback
     def _async_publish_totals(self) -> None:
         """Hand the current totals to the entities (every time: the energy total needs each sample)."""
-        self.profiles = self.profile_figures()
-        self.async_set_updated_data(self.totals())
+        totals = self.totals()
+        self.profiles = self.profile_figures(totals)
+        self.async_set_updated_data(totals)
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:

@@ -23,6 +23,10 @@ POWER_MARGIN = 0.9
 SETTLE_SECONDS = 120.0
 # A step needs this long to show in the temperature before the next one (two polls).
 STEP_SECONDS = 30.0
+# Tripping again within this window of the last trip doubles the settle time (a profile that runs
+# right at a limit climbs back ever more slowly instead of flapping), up to MAX_SETTLE_SECONDS.
+STRIKE_WINDOW_SECONDS = 3600.0
+MAX_SETTLE_SECONDS = 3600.0
 
 
 class ThrottleReason(enum.StrEnum):
@@ -59,6 +63,28 @@ class GuardState:
     reason: ThrottleReason | None = None
     calm_since: float | None = None
     last_step: float | None = None
+    # Trips in a row, each within STRIKE_WINDOW_SECONDS of the one before, and when the last was.
+    strikes: int = 0
+    last_trip: float | None = None
+
+    @property
+    def settle_seconds(self) -> float:
+        """Return how long the miner must stay calm before a step up: doubled for each strike."""
+        return min(MAX_SETTLE_SECONDS, SETTLE_SECONDS * (1 << min(max(0, self.strikes - 1), 16)))
+
+    def tripped(self, reason: ThrottleReason, now: float, stepped: bool) -> GuardState:
+        """Return the state after a reading outside the limits (a step down taken or not)."""
+        new_trip = not self.throttled or self.calm_since is not None or self.last_trip is None
+        strikes = self.strikes
+        if new_trip:
+            recent = self.last_trip is not None and now - self.last_trip < STRIKE_WINDOW_SECONDS
+            strikes = strikes + 1 if recent else 1
+        return GuardState(
+            reason=reason,
+            last_step=now if stepped else self.last_step,
+            strikes=strikes,
+            last_trip=now if new_trip else self.last_trip,
+        )
 
     @property
     def throttled(self) -> bool:
@@ -123,15 +149,16 @@ def guard_step[T](
     recent_step = state.last_step is not None and now - state.last_step < STEP_SECONDS
     if (reason := too_hot(reading, limits)) is not None:
         lower = None if recent_step else down(current)
-        return lower, GuardState(reason=reason, last_step=now if lower is not None else state.last_step)
+        return lower, state.tripped(reason, now, stepped=lower is not None)
     if not state.throttled:
         return None, state
     if not calm(reading, limits, state.reason):
         return None, replace(state, calm_since=None)
     if not (ramp := up(current, profile)):
-        return None, GuardState(last_step=state.last_step)  # back on the profile: released
+        # Back on the profile: released, remembering the strikes for a trip soon after.
+        return None, GuardState(last_step=state.last_step, strikes=state.strikes, last_trip=state.last_trip)
     calm_since = now if state.calm_since is None else state.calm_since
-    if now - calm_since < SETTLE_SECONDS or recent_step:
+    if now - calm_since < state.settle_seconds or recent_step:
         return None, replace(state, calm_since=calm_since)
     return ramp[0], replace(state, calm_since=now, last_step=now)
 

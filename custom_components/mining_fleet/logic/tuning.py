@@ -56,6 +56,16 @@ def overlay(base: Tuning | None, change: Tuning) -> Tuning:
     return Tuning(**{**_fields(base), **values})  # type: ignore[arg-type]
 
 
+def changes(target: Tuning, current: Tuning | None) -> Tuning:
+    """Return only the settings of target that differ from what the miner runs (all when unknown)."""
+    if current is None:
+        return target
+    running = _fields(current)
+    return Tuning(
+        **{key: value if value != running[key] else None for key, value in _fields(target).items()}  # type: ignore[arg-type]
+    )
+
+
 def matches(current: Tuning, target: Tuning) -> bool:
     """Return True when the miner runs the target's operating point (the fan target aside)."""
     return all(
@@ -77,15 +87,23 @@ def _fields(tuning: Tuning) -> dict[str, int | str | None]:
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    """How a profile change is paced: at most this many steps, this long apart."""
+    """How a profile change is paced: at most this many steps, this long apart or spread over a duration."""
 
     steps: int = DEFAULT_STEPS
     step_delay_s: float = 0.0
+    # When set, the whole change takes this long, spread over the gaps between the steps planned.
+    duration_s: float | None = None
 
-    @classmethod
-    def over(cls, steps: int | None, step_delay_s: float | None, duration_s: float | None) -> Transition:
-        """Return the pacing a caller asked for: a delay between steps, or a total spread over the steps."""
-        count = steps if steps is not None else DEFAULT_STEPS if duration_s is None else 10
-        if duration_s is not None:
-            return cls(count, duration_s / max(1, count - 1) if count > 1 else 0.0)
-        return cls(count, step_delay_s or 0.0)
+    def asked(self, steps: int | None, step_delay_s: float | None, duration_s: float | None) -> Transition:
+        """Return this transition (a miner's own) with what a caller asked for in its place."""
+        return Transition(
+            steps if steps is not None else self.steps,
+            step_delay_s if step_delay_s is not None else self.step_delay_s,
+            duration_s,
+        )
+
+    def delay_between(self, planned_steps: int) -> float:
+        """Return the wait between two steps of a plan of this many steps."""
+        if self.duration_s is None:
+            return self.step_delay_s
+        return self.duration_s / (planned_steps - 1) if planned_steps > 1 else 0.0

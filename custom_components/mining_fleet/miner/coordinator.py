@@ -25,7 +25,7 @@ from ..api.errors import (
 from ..const import DOMAIN, LOGGER, SCAN_INTERVAL
 from ..coordinator import MiningFleetCoordinator
 from ..logic.guard import Limits
-from ..logic.tuning import Tuning
+from ..logic.tuning import Tuning, changes
 from ..tuning.controller import MinerTuning
 
 
@@ -137,6 +137,10 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
     async def _async_read_identity(self) -> tuple[str | None, str | None]:
         """Read the MAC address and serial number the device at the address reports now."""
 
+    @abstractmethod
+    async def _async_read_tuning(self) -> Tuning | None:
+        """Read the settings the miner runs now (after _async_read_identity, inside the write lock)."""
+
     async def async_set_mining(self, on: bool) -> None:
         """Start or stop hashing."""
         await self.async_write(lambda: self._send_mining(on))
@@ -185,20 +189,26 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
     async def async_send_tuning(self, tuning: Tuning, *, by_guard: bool = False) -> None:
         """Send tuning: the one write path for settings, where the limits and the safety guard are checked.
 
-        While the guard holds the miner down, only the guard's own steps and settings at most as
-        hard as the current ones are sent; anything else waits for the guard to climb to it.
+        Inside the write lock, after the identity check, the miner's settings are read afresh and
+        only what differs is checked and sent: a step that lowers the frequency of a miner whose
+        voltage was set above the limits elsewhere is still taken. While the guard holds the
+        miner down, only its own steps and settings no harder than the miner runs now are sent;
+        anything else waits for the guard to climb to it.
         """
-        self.check_tuning(tuning)
-        current = self.current_tuning()
-        if (
-            not by_guard
-            and self.tuning.guard.throttled
-            and current
-            and not self.tuning_at_most(tuning, current)
-        ):
-            LOGGER.info("%s: held by the safety guard, not sent: %s", self.name_for_user, tuning)
-            return
-        await self.async_write(lambda: self._send_tuning(tuning))
+
+        async def send() -> None:
+            current = await self._async_read_tuning()
+            change = changes(tuning, current)
+            if change.is_empty:
+                return
+            self.check_tuning(change)
+            held = self.tuning.guard.throttled and not by_guard
+            if held and current is not None and not self.tuning_at_most(tuning, current):
+                LOGGER.info("%s: held by the safety guard, not sent: %s", self.name_for_user, tuning)
+                return
+            await self._send_tuning(change, current)
+
+        await self.async_write(send)
 
     def refusal(self, setting: str, value: object, allowed: str) -> ServiceValidationError:
         """Return the translated refusal of a value outside the miner's safe options; nothing is sent."""
@@ -283,7 +293,11 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
 
     @abstractmethod
     def safe_tuning(self) -> Tuning | None:
-        """Return the miner's safest settings (None while the miner's options are unknown)."""
+        """Return the miner's safest settings within its limits (None while its options are unknown)."""
+
+    @abstractmethod
+    def tuning_within(self, tuning: Tuning, limits: Limits) -> Tuning:
+        """Return the hardest settings within the model's options and the limits that are no harder than tuning."""
 
     @abstractmethod
     async def async_restart(self) -> None:
@@ -298,5 +312,5 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
         """Raise ServiceValidationError unless every setting is one of the miner's safe options."""
 
     @abstractmethod
-    async def _send_tuning(self, tuning: Tuning) -> None:
-        """Send checked tuning to the miner."""
+    async def _send_tuning(self, change: Tuning, current: Tuning | None) -> None:
+        """Send checked settings (only those that change) to a miner running current."""

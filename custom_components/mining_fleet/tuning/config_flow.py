@@ -56,6 +56,14 @@ def _choice(options: list[SelectOptionDict]) -> SelectSelector:
     return SelectSelector(SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN))
 
 
+def _as_shown(tuning: Tuning) -> dict[str, int | str]:
+    """Return a profile as its form shows it: the drop-downs hold text, the temperature a number."""
+    return {
+        key: value if key == CONF_TEMPERATURE_TARGET else str(value)
+        for key, value in tuning.as_dict().items()
+    }
+
+
 def _as_setting(key: str, value: Any) -> int | str:
     """Return a form's value as the setting's type (numbers for voltage and frequency)."""
     return str(value) if key == "preset" else int(value)
@@ -125,7 +133,7 @@ class TuningOptionsSteps(OptionsFlow):
         return self.async_show_form(
             step_id="profile",
             data_schema=self.add_suggested_values_to_schema(
-                self._profile_schema(miner, name), current.as_dict()
+                self._profile_schema(miner, name), _as_shown(current)
             ),
             description_placeholders={"profile": name},
         )

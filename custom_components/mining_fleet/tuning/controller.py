@@ -53,6 +53,16 @@ async def sleep_on_hass_clock(hass: HomeAssistant, seconds: float) -> None:
         cancel()
 
 
+def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Return the store of one miner's tuning."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.tuning.{entry_id}")
+
+
+async def async_remove_tuning(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete a removed miner's tuning store (profiles live in the entry; this holds state and statistics)."""
+    await _store(hass, entry_id).async_remove()
+
+
 class MinerTuning:
     """A miner's profile, ramp, guard and statistics, kept across restarts."""
 
@@ -61,9 +71,7 @@ class MinerTuning:
         self._miner = coordinator
         self.hass = coordinator.hass
         entry = coordinator.config_entry
-        self._store: Store[dict[str, Any]] = Store(
-            self.hass, STORAGE_VERSION, f"{DOMAIN}.tuning.{entry.entry_id}"
-        )
+        self._store = _store(self.hass, entry.entry_id)
         self.profile: str | None = None
         # The chosen profile's settings: the ceiling the guard climbs back to.
         self.target: Tuning | None = None
@@ -76,6 +84,8 @@ class MinerTuning:
         self._ramp: asyncio.Task[None] | None = None
         self._last_sample: float | None = None
         self._last_reading: object = None
+        # Writes by hand in flight: the polls before they land still show the old settings.
+        self._writing = 0
 
     @property
     def profiles(self) -> dict[str, Tuning]:
@@ -98,6 +108,11 @@ class MinerTuning:
         """Return True while a ramp runs (from before its task starts: tasks start eagerly)."""
         return self._ramp_record is not None
 
+    @property
+    def _changing(self) -> bool:
+        """Return True while this integration is changing the miner's settings (a ramp or a write)."""
+        return self.ramping or self._writing > 0
+
     async def async_load(self) -> None:
         """Read the chosen profile, an interrupted ramp, the guard's hold and the statistics."""
         stored = await self._store.async_load() or {}
@@ -118,14 +133,35 @@ class MinerTuning:
     @callback
     def async_start(self) -> CALLBACK_TYPE:
         """Watch every poll; resume a ramp a restart interrupted. Return the function that stops watching."""
-        if self.profile is None and (current := self._miner.current_tuning()) is not None:
-            self._choose(self._profile_running(current), current)
-        if self._resume is not None:
-            profile, target, transition = self._resume
-            self._resume = None
-            LOGGER.info("%s: resuming the ramp to %s", self._miner.name_for_user, profile)
+        if (resume := self._resolve_stored()) is not None:
+            profile, target, transition = resume
+            LOGGER.info(
+                "%s: ramping to %s (interrupted, or the profile changed)", self._miner.name_for_user, profile
+            )
             self._in_background(self._async_resume(profile, target, transition), "resume ramp")
         return self._miner.async_add_listener(self._on_poll)
+
+    def _resolve_stored(self) -> tuple[str, Tuning, Transition] | None:
+        """Match what the last run chose with today's profiles; return the ramp to run now, if any.
+
+        A profile edited since (the entry reloads when its options change) is ramped to in its
+        new form; a deleted one leaves custom settings; an interrupted ramp to a profile goes to
+        that profile as it is now.
+        """
+        current, profiles, resume = self._miner.current_tuning(), self.profiles, self._resume
+        self._resume = None
+        if self.profile is None:
+            if current is not None:
+                self._choose(self._profile_running(current), current)
+        elif self.profile != CUSTOM and (defined := profiles.get(self.profile)) != self.target:
+            if defined is None:
+                self._choose(CUSTOM, current)
+            else:
+                resume = (self.profile, defined, resume[2] if resume else self.default_transition)
+        if resume is None or resume[0] == CUSTOM:
+            return resume
+        defined = profiles.get(resume[0])
+        return None if defined is None else (resume[0], defined, resume[2])
 
     async def _async_resume(self, profile: str, target: Tuning, transition: Transition) -> None:
         """Finish a ramp a restart interrupted, from wherever the miner is now."""
@@ -153,26 +189,40 @@ class MinerTuning:
         self._miner.check_tuning(target)
         return target
 
-    async def async_apply_profile(self, name: str, transition: Transition | None = None) -> None:
-        """Ramp to a named profile; return when the miner is on it (or a newer change replaced this one)."""
+    async def async_apply_profile(
+        self,
+        name: str,
+        steps: int | None = None,
+        step_delay_s: float | None = None,
+        duration_s: float | None = None,
+    ) -> None:
+        """Ramp to a named profile; return when the miner is on it (or a newer change replaced this one).
+
+        What the caller leaves out of the pace is the miner's own transition.
+        """
         target = self.check_profile(name)
-        await self._async_ramp(name, target, transition or self.default_transition)
+        await self._async_ramp(name, target, self.default_transition.asked(steps, step_delay_s, duration_s))
 
     async def async_set_by_hand(self, tuning: Tuning) -> None:
         """Send settings chosen by hand at once (an entity, set_tuning): the profile becomes custom."""
         self._miner.check_tuning(tuning)
-        self._cancel_ramp()
-        self._choose(CUSTOM, overlay(self._miner.current_tuning(), tuning))
-        self._save_now()
-        await self._miner.async_send_tuning(tuning)
+        await self._async_jump(CUSTOM, overlay(self._miner.current_tuning(), tuning), tuning)
 
     async def async_apply_safest(self, tuning: Tuning) -> None:
         """Jump to the safest settings at once, no ramp (an emergency)."""
         self._miner.check_tuning(tuning)
+        await self._async_jump(self._profile_running(tuning), tuning, tuning)
+
+    async def _async_jump(self, profile: str, target: Tuning, send: Tuning) -> None:
+        """Replace any ramp with one write; until it lands, polls do not read the old settings as a change."""
         self._cancel_ramp()
-        self._choose(self._profile_running(tuning), tuning)
+        self._choose(profile, target)
         self._save_now()
-        await self._miner.async_send_tuning(tuning)
+        self._writing += 1
+        try:
+            await self._miner.async_send_tuning(send)
+        finally:
+            self._writing -= 1
 
     async def _async_ramp(self, name: str, target: Tuning, transition: Transition) -> None:
         """Replace any running ramp with one to target and wait for it, unless a newer one replaces it."""
@@ -194,8 +244,9 @@ class MinerTuning:
         """Send each step of the ramp, the delay apart, with retries; settle on custom when it fails."""
         miner = self._miner
         # Plan from what the miner runs now, not the last poll: a replaced ramp may have moved it since.
+        # (A failed read leaves the last poll's settings; each step is checked against a fresh read.)
         await miner.async_refresh()
-        current = miner.current_tuning() if miner.last_update_success else None
+        current = miner.current_tuning()
         if current is None:
             plan = [target]
         elif self.guard.throttled and not miner.tuning_at_most(target, current):
@@ -207,7 +258,7 @@ class MinerTuning:
                 self._show_progress((index + 1, len(plan)))
                 await self._send_with_retries(step)
                 if index < len(plan) - 1:
-                    await sleep_on_hass_clock(self.hass, transition.step_delay_s)
+                    await sleep_on_hass_clock(self.hass, transition.delay_between(len(plan)))
         except HomeAssistantError:
             self._choose(CUSTOM, miner.current_tuning())
             raise
@@ -281,7 +332,7 @@ class MinerTuning:
 
     def _notice_outside_change(self, current: Tuning) -> None:
         """Mark the profile custom when the settings changed elsewhere (the miner's own web page)."""
-        if self.ramping or self.guard.throttled or self.target is None or matches(current, self.target):
+        if self._changing or self.guard.throttled or self.target is None or matches(current, self.target):
             return
         self._choose(CUSTOM, current)
         self._save_now()
@@ -297,7 +348,9 @@ class MinerTuning:
         def up(tuning: Tuning, profile: Tuning) -> list[Tuning]:
             return miner.tuning_ramp(tuning, profile, limits, DEFAULT_STEPS)
 
-        ceiling: Tuning = self.target or current
+        # Never climb to settings the limits now forbid (a profile made before the limits were lowered,
+        # a value set on the miner's own web page).
+        ceiling: Tuning = miner.tuning_within(self.target or current, limits)
         decision = guard_step(current, ceiling, reading, limits, self.guard, now, down=down, up=up)
         point, state = decision
         before, self.guard = self.guard, state
@@ -365,9 +418,13 @@ class MinerTuning:
         self._store.async_delay_save(self._as_stored, 0)
 
 
-def _pace(transition: Transition) -> dict[str, float]:
+def _pace(transition: Transition) -> dict[str, float | None]:
     """Return a transition as stored."""
-    return {"steps": transition.steps, "step_delay": transition.step_delay_s}
+    return {
+        "steps": transition.steps,
+        "step_delay": transition.step_delay_s,
+        "duration": transition.duration_s,
+    }
 
 
 def _cancelled_here() -> bool:

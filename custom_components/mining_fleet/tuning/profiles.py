@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import math
 from typing import Any
 
 from ..logic.guard import Limits
@@ -13,6 +14,7 @@ CONF_LIMITS = "limits"
 CONF_TRANSITION = "transition"
 CONF_STEPS = "steps"
 CONF_STEP_DELAY = "step_delay"
+CONF_DURATION = "duration"
 PROFILE_DAY = "day"
 PROFILE_NIGHT = "night"
 # Every miner has these two; users add more ("eco", "max").
@@ -48,11 +50,18 @@ def limits_from(options: Mapping[str, Any], model: Limits, max_temperature_c: fl
 
 
 def transition_from(options: Mapping[str, Any]) -> Transition:
-    """Return the transition a profile change uses when the caller names none."""
+    """Return the transition a profile change uses when the caller names none (or as a ramp was saved)."""
     stored = options.get(CONF_TRANSITION)
     if not isinstance(stored, Mapping):
         return Transition()
-    steps, delay = stored.get(CONF_STEPS), stored.get(CONF_STEP_DELAY)
+    steps = stored.get(CONF_STEPS)
+    delay, duration = _seconds(stored.get(CONF_STEP_DELAY)), _seconds(stored.get(CONF_DURATION))
     valid_steps = isinstance(steps, int) and not isinstance(steps, bool) and steps >= 1
-    valid_delay = isinstance(delay, int | float) and not isinstance(delay, bool) and delay >= 0
-    return Transition(steps if valid_steps else Transition().steps, float(delay) if valid_delay else 0.0)  # type: ignore[arg-type]
+    return Transition(steps if valid_steps else Transition().steps, delay or 0.0, duration)  # type: ignore[arg-type]
+
+
+def _seconds(value: object) -> float | None:
+    """Return a stored number of seconds, or None when it is not one."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < math.inf:
+        return float(value)
+    return None

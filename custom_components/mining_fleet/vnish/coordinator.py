@@ -110,7 +110,7 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
 
     def safe_tuning(self) -> Tuning | None:
         """Return the tuned preset with the least power (presets are named by their watts)."""
-        ladder = self._ladder()
+        ladder = self._ladder(self.tuning.limits)
         return Tuning(preset=ladder[0]) if ladder else None
 
     def current_tuning(self) -> Tuning | None:
@@ -134,18 +134,27 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
         return {"preset": [(name, pretty.get(name, name)) for name in self._ladder(limits)]}
 
     def tuning_ramp(self, start: Tuning, target: Tuning, limits: Limits, max_steps: int) -> list[Tuning]:
-        """Return the tuned presets between start and target, one at a time."""
+        """Return the tuned presets within the limits between start and target, one at a time."""
         if target.preset is None:
             return []
-        path = plan_preset_ramp(start.preset or "", target.preset, self._ladder(), max_steps)
+        path = plan_preset_ramp(start.preset or "", target.preset, self._ladder(limits), max_steps)
         return [Tuning(preset=preset) for preset in path]
 
     def tuning_step_down(self, current: Tuning, limits: Limits) -> Tuning | None:
-        """Return the next lower tuned preset, or None at the lowest."""
-        ladder = self._ladder()
+        """Return the next lower tuned preset within the limits (the lowest when the current one's watts are unknown)."""
+        ladder = self._ladder(limits)
         watts = as_number(current.preset or "")
-        lower = [name for name in ladder if watts is not None and (as_number(name) or 0) < watts]
+        if watts is None:
+            return Tuning(preset=ladder[0]) if ladder and ladder[0] != current.preset else None
+        lower = [name for name in ladder if (as_number(name) or 0) < watts]
         return Tuning(preset=lower[-1]) if lower else None
+
+    def tuning_within(self, tuning: Tuning, limits: Limits) -> Tuning:
+        """Return the most powerful tuned preset within the limits that draws no more than tuning's."""
+        ladder = self._ladder(limits)
+        watts = as_number(tuning.preset or "")
+        fitting = [name for name in ladder if watts is not None and (as_number(name) or 0) <= watts]
+        return Tuning(preset=(fitting[-1] if fitting else ladder[0] if ladder else tuning.preset))
 
     def tuning_at_most(self, tuning: Tuning, other: Tuning) -> bool:
         """Return True when tuning's preset draws no more than other's."""
@@ -209,6 +218,11 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
         info = await self._client.info()
         return info.mac_address, info.serial
 
+    async def _async_read_tuning(self) -> Tuning | None:
+        """Read the preset the miner runs now (None on firmware that does not say)."""
+        preset = await self._optional(self._client.current_preset(), None)
+        return Tuning(preset=preset) if preset else None
+
     async def _send_mining(self, on: bool) -> None:
         """Start or stop; success is judged from the miner's real state."""
         await self._client.set_mining(on)
@@ -232,10 +246,10 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
                 translation_placeholders={"name": self.name_for_user, "preset": tuning.preset},
             )
 
-    async def _send_tuning(self, tuning: Tuning) -> None:
+    async def _send_tuning(self, change: Tuning, current: Tuning | None) -> None:
         """Switch the preset and confirm it was stored."""
-        assert tuning.preset is not None
-        await self._client.set_preset(tuning.preset)
+        assert change.preset is not None
+        await self._client.set_preset(change.preset)
 
     async def async_restart(self) -> None:
         """Restart the mining software."""
