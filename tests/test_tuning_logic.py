@@ -81,7 +81,9 @@ def test_a_transition_keeps_the_miners_own_pace_for_what_the_caller_left_out(
         assert gap == 0
 
 
-samples = st.tuples(st.just(0.0) | st.floats(1e-3, 600), st.none() | st.floats(-10, 5000), st.none() | st.floats(-1, 200))
+samples = st.tuples(
+    st.just(0.0) | st.floats(1e-3, 600), st.none() | st.floats(-10, 5000), st.none() | st.floats(-1, 200)
+)
 
 
 @given(st.lists(samples, max_size=50))

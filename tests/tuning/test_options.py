@@ -50,7 +50,9 @@ async def test_an_added_profile_can_be_deleted_but_day_and_night_cannot(
         for key in result["data_schema"].schema
         if key.description
     }
-    assert shown["core_voltage_mv"] == "1100" and shown["frequency_mhz"] == "490"  # as the drop-downs hold them
+    assert (
+        shown["core_voltage_mv"] == "1100" and shown["frequency_mhz"] == "490"
+    )  # as the drop-downs hold them
     result = await options.async_configure(
         result["flow_id"], {"core_voltage_mv": "1100", "frequency_mhz": "490", "delete": True}
     )

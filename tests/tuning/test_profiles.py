@@ -35,7 +35,8 @@ async def add_profile(hass: HomeAssistant, entry: MockConfigEntry, name: str, **
     options = hass.config_entries.options
     result = await options.async_init(entry.entry_id)
     result = await options.async_configure(result["flow_id"], {"next_step_id": "profiles"})
-    choice = {"profile": name} if name in ("day", "night") else {"profile": "day", "new_profile": name}
+    existing = [option["value"] for option in result["data_schema"].schema["profile"].config["options"]]
+    choice = {"profile": name} if name in existing else {"profile": "day", "new_profile": name}
     result = await options.async_configure(result["flow_id"], choice)
     assert result["step_id"] == "profile"
     result = await options.async_configure(result["flow_id"], {k: str(v) for k, v in settings.items()})
