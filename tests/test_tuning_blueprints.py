@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +20,7 @@ from custom_components.mining_fleet.const import DOMAIN
 from simulators.axeos import AxeOSSimulator, Fault
 
 from .conftest import SimulatorFactory, miner_entry, object_id_prefix, set_up_entry
+from .tuning.conftest import until
 
 TIME_OF_USE = f"{DOMAIN}/time_of_use_tuning.yaml"
 CHEAP_POWER = f"{DOMAIN}/mine_on_cheap_power.yaml"
@@ -193,15 +193,6 @@ async def _yield() -> None:
     """
     for _ in range(200):
         await asyncio.sleep(0)
-
-
-async def _until(condition: Callable[[], bool]) -> None:
-    """Yield to the loop (sockets included) until condition holds."""
-    for _ in range(50_000):
-        if condition():
-            return
-        await asyncio.sleep(0)
-    raise AssertionError("condition not reached")
 
 
 async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
@@ -394,20 +385,20 @@ async def test_transition_paces_the_ramp_and_the_newest_period_wins(
     )
     boolean = {"entity_id": "input_boolean.solar_hours"}
     await hass.services.async_call("input_boolean", "turn_off", boolean, blocking=True)
-    await _until(lambda: miner.reported((400, 1150)))
+    await until(lambda: miner.reported((400, 1150)))
     await _yield()
     assert miner.profile == "night"
     await _tick(hass, freezer, 30)
     assert miner.points_sent() == [(400, 1150)]  # frequency first: never under-volted on the way
 
     await hass.services.async_call("input_boolean", "turn_on", boolean, blocking=True)
-    await _until(lambda: miner.reported((400, 1200)))
+    await until(lambda: miner.reported((400, 1200)))
     await _yield()
     assert miner.profile == "day"
     await _tick(hass, freezer, 59)
     assert len(miner.points_sent()) == 2
     await _tick(hass, freezer, 1)
-    await _until(lambda: miner.reported((600, 1200)))
+    await until(lambda: miner.reported((600, 1200)))
     await _run(hass)
     assert miner.on("day")
     # The night ramp's second step (down to 1000 mV) was never sent.

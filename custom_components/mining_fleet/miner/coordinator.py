@@ -155,31 +155,22 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
             and self.expected_power(tuning) is None
         ):
             # A preset that does not name its watts (VNish "disabled", stock) could draw anything.
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="power_unknown",
-                translation_placeholders={
-                    "name": self.name_for_user,
-                    "preset": tuning.preset,
-                    "limit": str(limits.max_power_w),
-                },
-            )
+            raise self._refused("power_unknown", preset=tuning.preset, limit=str(limits.max_power_w))
         for setting, value, limit in (
             ("core_voltage", tuning.core_voltage_mv, limits.max_voltage_mv),
             ("frequency", tuning.frequency_mhz, limits.max_frequency_mhz),
             ("power", self.expected_power(tuning), limits.max_power_w),
         ):
             if value is not None and limit is not None and value > limit:
-                raise ServiceValidationError(
-                    translation_domain=DOMAIN,
-                    translation_key="value_above_limit",
-                    translation_placeholders={
-                        "name": self.name_for_user,
-                        "setting": setting,
-                        "value": str(value),
-                        "limit": str(limit),
-                    },
-                )
+                raise self._refused("value_above_limit", setting=setting, value=str(value), limit=str(limit))
+
+    def _refused(self, key: str, **placeholders: str) -> ServiceValidationError:
+        """Return a translated refusal naming this miner; nothing is sent."""
+        return ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders={"name": self.name_for_user, **placeholders},
+        )
 
     async def async_apply_tuning(self, tuning: Tuning) -> None:
         """Apply settings chosen by hand (an entity, set_tuning); an empty change sends nothing."""
@@ -212,16 +203,7 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
 
     def refusal(self, setting: str, value: object, allowed: str) -> ServiceValidationError:
         """Return the translated refusal of a value outside the miner's safe options; nothing is sent."""
-        return ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="value_not_allowed",
-            translation_placeholders={
-                "name": self.name_for_user,
-                "setting": setting,
-                "value": str(value),
-                "allowed": allowed,
-            },
-        )
+        return self._refused("value_not_allowed", setting=setting, value=str(value), allowed=allowed)
 
     @property
     @abstractmethod
