@@ -59,7 +59,7 @@ class FaultFlag:
 
 @dataclass(frozen=True, slots=True)
 class Quantity:
-    """A value on the wire and how to turn it into our unit (× scale)."""
+    """A value on the wire and how to turn it into our unit (times scale)."""
 
     key: str
     scale: float = 1.0
@@ -160,7 +160,7 @@ IMMERSION_QUANTITIES: tuple[Quantity, ...] = (
             "cur_b_distribution",
             "cur_c_distribution",
             "power_distribution",
-            # Unit unclear (the vendor's ×100000 gives absurd values): kept raw, not shown as watts.
+            # Unit unclear (the vendor multiplies by 100000, which gives absurd values): kept raw, not shown as watts.
             "distribution_box_power",
             "supply_liquid_set_temp",
         )
