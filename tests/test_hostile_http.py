@@ -12,6 +12,7 @@ import tracemalloc
 import aiohttp
 import pytest
 
+from custom_components.mining_fleet.api.antspace import AntspaceClient
 from custom_components.mining_fleet.api.axeos import AxeOSClient
 from custom_components.mining_fleet.api.errors import (
     ApiConnectionError,
@@ -40,6 +41,12 @@ class ClientCase:
     command_path: str | None
 
 
+def _antspace(host: str, session: aiohttp.ClientSession) -> AntspaceClient:
+    """Return an Antspace client for a host:port."""
+    address, port = host.rsplit(":", 1)
+    return AntspaceClient(address, session, port=int(port), timeout=TIMEOUT)
+
+
 CLIENTS = (
     ClientCase(
         "axeos",
@@ -54,6 +61,14 @@ CLIENTS = (
         lambda host, session: VNishClient(host, "admin", session, timeout=TIMEOUT).reboot(),
         "/api/v1/status",
         "/api/v1/system/reboot",
+    ),
+    # Every Antspace operation is a GET (writes too): aiohttp may resend any of them, so no command case.
+    ClientCase(
+        "antspace",
+        lambda host, session: _antspace(host, session).cooler_state(),
+        None,
+        "/cooler?operation=coolerState",
+        None,
     ),
     ClientCase(
         "pool-get",

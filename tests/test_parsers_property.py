@@ -13,6 +13,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
+from custom_components.mining_fleet.api.antspace_models import (
+    HK3_QUANTITIES,
+    HK3_RUNNING,
+    IMMERSION_QUANTITIES,
+    IMMERSION_RUNNING,
+    CoolerState,
+    MinerInfo,
+    envelope,
+)
 from custom_components.mining_fleet.api.axeos_models import (
     AsicInfo,
     SystemInfo,
@@ -126,7 +135,41 @@ POOL_WORKER = objects(
      "last_active", "state", "worker_status", "isOnline"]
 )  # fmt: skip
 
+ANTSPACE_KEYS = [
+    *(q.key for q in (*HK3_QUANTITIES, *IMMERSION_QUANTITIES)), *HK3_RUNNING, *IMMERSION_RUNNING,
+    "protocol_version", "pid_mode", "disconnect", "leakage_fault", "fan1_fault", "primary_circulating_pump",
+    "lever_low",
+]  # fmt: skip
+ANTSPACE_MINER = objects(["miner_type", "GHS_avg", "chip_max_temp"])
+
+
+def _cooler_state(reply: Any) -> object:
+    """Parse a whole coolerState reply, envelope first, and everything computed from it."""
+    state = CoolerState.from_params(envelope(reply, "coolerState"))
+    return (state, state.alerts, state.status, state.power_w, state.cooling, state.setpoint)
+
+
 PARSERS: dict[str, tuple[Callable[[Any], object], st.SearchStrategy[Any]]] = {
+    "antspace.coolerState": (
+        _cooler_state,
+        objects(["method"], {"ok": st.just(True) | LEAVES, "params": objects(ANTSPACE_KEYS)}),
+    ),
+    "antspace.minerInfo": (
+        lambda reply: MinerInfo.from_params(envelope(reply, "minerInfo")),
+        objects(
+            [],
+            {
+                "ok": st.just(True),
+                "params": objects(
+                    ["miner_num", "total_hashrate", "pcb_max_temp", "chip_max_temp", "chip_temp_mean"],
+                    {
+                        "miner_info": st.dictionaries(st.text(max_size=15), ANTSPACE_MINER, max_size=4)
+                        | LEAVES
+                    },
+                ),
+            },
+        ),
+    ),
     "axeos.SystemInfo": (SystemInfo.from_dict, objects(AXEOS_INFO_KEYS)),
     "axeos.AsicInfo": (AsicInfo.from_dict, objects(AXEOS_ASIC_KEYS)),
     "axeos.difficulty": (parse_difficulty, LEAVES),
@@ -202,6 +245,9 @@ def assert_finite(value: Any, where: str = "model") -> None:
     elif isinstance(value, tuple | list):
         for index, item in enumerate(value):
             assert_finite(item, f"{where}[{index}]")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            assert_finite(item, f"{where}[{key!r}]")
 
 
 @pytest.mark.parametrize("name", list(PARSERS))
