@@ -9,6 +9,7 @@ from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, ConfigSu
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import UnknownHandler
 
+from .antspace.config_flow import AntspaceFlow
 from .bitaxe.config_flow import BitaxeFlow
 from .const import CONF_KIND, DOMAIN
 from .fleet.config_flow import FleetFlow
@@ -19,7 +20,9 @@ from .watchdog.config_flow import WatchdogFlow
 
 
 # The bases are each kind's steps, as the registry lists them (a test checks they agree).
-class MiningFleetConfigFlow(BitaxeFlow, VNishFlow, PoolFlow, FleetFlow, WatchdogFlow, domain=DOMAIN):
+class MiningFleetConfigFlow(
+    BitaxeFlow, VNishFlow, PoolFlow, AntspaceFlow, FleetFlow, WatchdogFlow, domain=DOMAIN
+):
     """Add mining hardware to Home Assistant."""
 
     VERSION = 1

@@ -94,6 +94,14 @@ class MiningFleetEntity[C: MiningFleetCoordinator[Any]](CoordinatorEntity[C]):
         self._attr_unique_id = f"{coordinator.unique_id_base}_{description.key}"
         self._attr_device_info = coordinator.device_info
 
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return what the description adds (a ramp's progress, an alert's severity)."""
+        attributes: Callable[[C], dict[str, Any]] | None = getattr(
+            self.entity_description, "attributes_fn", None
+        )
+        return None if attributes is None else attributes(self.coordinator)
+
 
 def always[C](_: C) -> bool:
     """Return True: the default exists_fn."""
@@ -108,6 +116,7 @@ class MiningFleetSensorDescription[C](SensorEntityDescription):
     exists_fn: Callable[[C], bool] = always
     # Rounded before it is stored: noise below this precision only grows the recorder.
     round_digits: int | None = None
+    attributes_fn: Callable[[C], dict[str, Any]] | None = None
 
 
 class MiningFleetSensor[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], SensorEntity):
@@ -178,6 +187,7 @@ class MiningFleetBinarySensorDescription[C](BinarySensorEntityDescription):
     exists_fn: Callable[[C], bool] = always
     # Connectivity sensors stay available so automations can trigger on the device going away.
     always_available: bool = False
+    attributes_fn: Callable[[C], dict[str, Any]] | None = None
 
 
 class MiningFleetBinarySensor[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], BinarySensorEntity):
@@ -231,12 +241,26 @@ class MiningFleetNumberDescription[C](NumberEntityDescription):
     value_fn: Callable[[C], float | None]
     set_fn: Callable[[C, float], Awaitable[None]]
     exists_fn: Callable[[C], bool] = always
+    # A range the user configures (a container's setpoint limits) instead of the fixed one.
+    range_fn: Callable[[C], tuple[float, float]] | None = None
 
 
 class MiningFleetNumber[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], NumberEntity):
     """Set a number through the coordinator."""
 
     entity_description: MiningFleetNumberDescription[C]
+
+    @property
+    def native_min_value(self) -> float:
+        """Return the lowest value allowed."""
+        limits = self.entity_description.range_fn
+        return super().native_min_value if limits is None else limits(self.coordinator)[0]
+
+    @property
+    def native_max_value(self) -> float:
+        """Return the highest value allowed."""
+        limits = self.entity_description.range_fn
+        return super().native_max_value if limits is None else limits(self.coordinator)[1]
 
     @property
     def native_value(self) -> float | None:
@@ -273,12 +297,6 @@ class MiningFleetSelect[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], Se
     def current_option(self) -> str | None:
         """Return the current option."""
         return self.entity_description.value_fn(self.coordinator)
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return what the description adds (a ramp's progress)."""
-        attributes = self.entity_description.attributes_fn
-        return None if attributes is None else attributes(self.coordinator)
 
     async def async_select_option(self, option: str) -> None:
         """Send the chosen option."""

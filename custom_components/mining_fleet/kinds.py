@@ -19,11 +19,13 @@ from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import bitaxe, fleet, pool, vnish, watchdog
+from . import antspace, bitaxe, fleet, pool, vnish, watchdog
+from .antspace.config_flow import AntspaceFlow, AntspaceOptionsFlow
 from .bitaxe.config_flow import BitaxeFlow
 from .const import (
     CONF_KIND,
     DOMAIN,
+    KIND_ANTSPACE,
     KIND_BITAXE,
     KIND_FLEET,
     KIND_POOL,
@@ -108,6 +110,14 @@ KINDS: Mapping[str, Kind] = {
             PoolFlow,
             pool.can_remove_device,
             options_flow=WatchRigOptionsFlow,
+        ),
+        Kind(
+            KIND_ANTSPACE,
+            antspace.PLATFORMS,
+            antspace.async_setup_entry,
+            antspace.async_get_diagnostics,
+            AntspaceFlow,
+            options_flow=AntspaceOptionsFlow,
         ),
         Kind(KIND_FLEET, fleet.PLATFORMS, fleet.async_setup_entry, fleet.async_get_diagnostics, FleetFlow),
         Kind(

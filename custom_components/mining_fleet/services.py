@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -18,7 +19,8 @@ from homeassistant.helpers import (
 )
 import voluptuous as vol
 
-from .const import CONF_KIND, DOMAIN, MINER_KINDS
+from .antspace.coordinator import AntspaceCoordinator
+from .const import CONF_KIND, DOMAIN, KIND_ANTSPACE, MINER_KINDS
 from .logic.tuning import Tuning
 from .miner.coordinator import MinerCoordinator
 from .miner.registry import fleet_registry
@@ -31,6 +33,9 @@ SERVICE_RESET_WATCHDOG = "reset_watchdog"
 SERVICE_SET_TUNING = "set_tuning"
 SERVICE_APPLY_SAFE_SETTINGS = "apply_safe_settings"
 SERVICE_APPLY_PROFILE = "apply_profile"
+SERVICE_SET_SUPPLY_TEMPERATURE = "set_supply_temperature"
+SERVICE_RESET_COOLING = "reset_cooling"
+ATTR_TEMPERATURE = "temperature"
 ATTR_PROFILE = "profile"
 ATTR_STEPS = "steps"
 ATTR_STEP_DELAY = "step_delay"
@@ -59,6 +64,9 @@ _APPLY_PROFILE_FIELDS: dict[vol.Marker, Any] = {
     vol.Exclusive(ATTR_DURATION, "pace"): vol.All(vol.Coerce(float), vol.Range(min=0, max=86400)),
 }
 APPLY_PROFILE_SCHEMA = vol.Schema(cv.TARGET_SERVICE_FIELDS).extend(_APPLY_PROFILE_FIELDS)
+SUPPLY_TEMPERATURE_SCHEMA = vol.Schema(cv.TARGET_SERVICE_FIELDS).extend(
+    {vol.Required(ATTR_TEMPERATURE): vol.All(vol.Coerce(float), vol.Range(min=-50, max=150))}
+)
 POWER_CYCLE_SCHEMA = vol.Schema(
     {
         **cv.TARGET_SERVICE_FIELDS,
@@ -244,6 +252,51 @@ def _targeted_rigs(call: ServiceCall) -> list[RigWatchdog]:
     )
 
 
+def _container_of_device(hass: HomeAssistant, device_id: str) -> AntspaceCoordinator | None:
+    """Return the loaded container behind a device, or None."""
+    device = dr.async_get(hass).async_get(device_id)
+    for entry_id in device.config_entries if device else ():
+        entry = hass.config_entries.async_get_entry(entry_id)
+        if entry and entry.domain == DOMAIN and entry.data.get(CONF_KIND) == KIND_ANTSPACE:
+            return entry.runtime_data if entry.state is ConfigEntryState.LOADED else None
+    return None
+
+
+def _named_container(hass: HomeAssistant, device_id: str) -> AntspaceCoordinator:
+    """Return the container of a device named in the target, or say why there is none."""
+    if (container := _container_of_device(hass, device_id)) is not None:
+        return container
+    device = dr.async_get(hass).async_get(device_id)
+    if device is None:
+        raise _refusal("unknown_device", device_id=device_id)
+    raise _refusal("not_a_container", name=device.name_by_user or device.name or device_id)
+
+
+def _targeted_containers(call: ServiceCall) -> list[AntspaceCoordinator]:
+    """Resolve the call's target to loaded cooling containers."""
+    return _targeted(
+        call,
+        partial(_named_container, call.hass),
+        partial(_container_of_device, call.hass),
+        not_ours="not_a_container",
+        nothing="no_containers_targeted",
+    )
+
+
+async def _async_set_supply_temperature(call: ServiceCall) -> None:
+    """Check the setpoint against every targeted container's limits first, then set it on all."""
+    containers = _targeted_containers(call)
+    celsius: float = call.data[ATTR_TEMPERATURE]
+    for container in containers:
+        container.check_supply_temperature(celsius)
+    await _each(container.async_set_supply_temperature(celsius) for container in containers)
+
+
+async def _async_reset_cooling(call: ServiceCall) -> None:
+    """Acknowledge and clear the alarms of every targeted container."""
+    await _each(container.async_reset() for container in _targeted_containers(call))
+
+
 async def _each(actions: Iterable[Awaitable[None]]) -> None:
     """Run actions at once; one failure is raised as it is, several are listed together."""
     results = await asyncio.gather(*actions, return_exceptions=True)
@@ -294,3 +347,10 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(
         DOMAIN, SERVICE_APPLY_PROFILE, _async_apply_profile, schema=APPLY_PROFILE_SCHEMA
     )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SET_SUPPLY_TEMPERATURE,
+        _async_set_supply_temperature,
+        schema=SUPPLY_TEMPERATURE_SCHEMA,
+    )
+    hass.services.async_register(DOMAIN, SERVICE_RESET_COOLING, _async_reset_cooling, schema=SCHEMA)
