@@ -151,7 +151,7 @@ class AntspaceOptionsFlow(OptionsFlow):
             }
         )
         return self.async_show_form(
-            step_id="init",
+            step_id="container",
             data_schema=self.add_suggested_values_to_schema(schema, user_input or suggested),
             errors=errors,
         )
