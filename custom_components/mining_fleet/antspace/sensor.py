@@ -167,6 +167,8 @@ CONTAINER_SENSORS: tuple[Description, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=[str(status) for status in Status],
         value_fn=lambda container: str(container.state.status),
+        # The miners inside (set in the container's options), for blueprints that protect them.
+        attributes_fn=lambda container: {"miners": container.miner_device_ids},
     ),
     MiningFleetSensorDescription(
         key="active_alerts",
