@@ -26,6 +26,7 @@ from aiohttp import web
 
 from scripts.hass_runner import ROOT, USERNAME, HassApi, free_port, running_home_assistant
 from simulators import pools
+from simulators.antspace import AntspaceSimulator
 from simulators.axeos import AxeOSSimulator
 from simulators.kasa import KasaSimulator, load_fixture
 from simulators.pools import PoolSimulator, SimWorker
@@ -62,9 +63,9 @@ async def start_fleet() -> tuple[list[AxeOSSimulator], list[VNishSimulator]]:
 
 async def add_fleet(
     api: HassApi, bitaxes: list[AxeOSSimulator], antminers: list[VNishSimulator]
-) -> dict[str, AxeOSSimulator]:
-    """Add every miner through the integration's real config flow; return the Gammas by entry id."""
-    gammas = {}
+) -> tuple[dict[str, AxeOSSimulator], list[str]]:
+    """Add every miner through the integration's real config flow; return the Gammas by entry id and the Antminers' names."""
+    gammas, antminer_names = {}, []
     for bitaxe in bitaxes:
         entry = await api.add_entry([{"next_step_id": "bitaxe"}, {"host": bitaxe.host}])
         print(
@@ -76,7 +77,8 @@ async def add_fleet(
         steps = [{"next_step_id": "vnish"}, {"host": antminer.host, "password": VNISH_PASSWORD}]
         entry = await api.add_entry(steps)
         print(f"added {entry['title']} (VNish, serial {antminer.serial}) at {antminer.host}")
-    return gammas
+        antminer_names.append(entry["title"])
+    return gammas, antminer_names
 
 
 def current_period(hour: float) -> str:
@@ -294,6 +296,47 @@ async def check_live(api: HassApi) -> int:
     return 0 if ok else 1
 
 
+async def start_containers() -> list[AntspaceSimulator]:
+    """Start a simulated HK3 hydro and an Immersion container."""
+    containers = [AntspaceSimulator("hk3", seed=1), AntspaceSimulator("immersion", seed=2)]
+    for container in containers:
+        await container.start()
+    return containers
+
+
+async def add_containers(
+    api: HassApi, containers: list[AntspaceSimulator], inside: dict[str, list[str]]
+) -> dict[str, str]:
+    """Add the containers through the config flow and name the miners inside; return entry ids by model."""
+    entries = {}
+    for container in containers:
+        result = await api.add_entry(
+            [{"next_step_id": "antspace"}, {"host": LOOPBACK, "port": container.port}, {}]
+        )
+        entry_id = result["result"]["entry_id"]
+        await wait_loaded(api, entry_id)
+        names = inside[container.model]
+
+        def choose(form: dict[str, Any], names: list[str] = names) -> dict[str, Any]:
+            (field,) = [item for item in form["data_schema"] if item["name"] == "miners"]
+            options = field["selector"]["select"]["options"]
+            return {**_suggested(form), "miners": [o["value"] for o in options if o["label"] in names]}
+
+        await api.configure_entry(entry_id, [choose])
+        entries[container.model] = entry_id
+        print(f"added {result['title']} (simulated, {container.host}); miners inside: {', '.join(names)}")
+    return entries
+
+
+def fault_commands(containers: list[AntspaceSimulator]) -> list[str]:
+    """Return the curl lines that raise and clear a leak in each container."""
+    return [
+        f'curl -X POST http://{container.host}/_sim/fault -d \'{{"{verb}": "leakage_fault"}}\''
+        for container in containers
+        for verb in ("raise", "clear")
+    ]
+
+
 def _selects(gammas: dict[str, AxeOSSimulator]) -> list[str]:
     """Return the Gammas' tuning profile selects."""
     return [f"select.{bitaxe.state.hostname.replace('-', '_')}_tuning_profile" for bitaxe in gammas.values()]
@@ -362,17 +405,21 @@ async def run(args: argparse.Namespace) -> int:
     pool = await start_pool(bitaxes)
     rigs = await start_outlets(bitaxes[0], pool)
     control = await start_hang_control(rigs)
+    containers = await start_containers()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     try:
         async with running_home_assistant(config_dir, port, password, schedule_yaml()) as api:
-            gammas = await add_fleet(api, bitaxes, antminers)
+            gammas, antminer_names = await add_fleet(api, bitaxes, antminers)
             await add_pool(api, pool)
             await accept_fleet_overview(api)
             await add_rigs(api, rigs, bitaxes[0])
             await set_profiles(api, gammas)
             await add_time_of_use(api, gammas)
+            # Hydro Antminers in the HK3; the Ultra and the Supra stand in for immersion rigs.
+            inside = {"hk3": antminer_names, "immersion": [b.state.hostname for b in bitaxes[:2]]}
+            await add_containers(api, containers, inside)
             # What the automation does when Home Assistant starts; it was added after the start.
             ramp = asyncio.create_task(ramp_to_current_period(api, gammas))
             print(
@@ -381,6 +428,9 @@ async def run(args: argparse.Namespace) -> int:
             print("hang a watched rig (the watchdog power-cycles it 2 minutes later):")
             for rig in rigs:
                 print(f"  {hang_command(control, rig)}")
+            print("raise or clear a leak in a cooling container (the next poll, within 30 s, shows it):")
+            for command in fault_commands(containers):
+                print(f"  {command}")
             if args.check:
                 live = await check_live(api)
                 if live:
@@ -391,7 +441,7 @@ async def run(args: argparse.Namespace) -> int:
             await stop.wait()
     finally:
         await control.cleanup()
-        for server in [*bitaxes, *antminers, pool]:
+        for server in [*bitaxes, *antminers, pool, *containers]:
             await server.stop()
         for rig in rigs.values():
             await rig.outlet.stop()
