@@ -25,6 +25,7 @@ from custom_components.mining_fleet.const import DOMAIN, EVENT_CONTAINER_ALERT
 from simulators.antspace import FAULT_FLAGS
 
 from ..conftest import MinerSetup
+from ..snapshot import assert_snapshot, entity_table
 from ..tuning.conftest import tick
 from .conftest import ContainerFactory, ContainerSetup
 from .test_client import SEVERITY
@@ -305,3 +306,10 @@ async def test_polls_on_its_own(
     before = container.requests.count("coolerState")
     await tick(hass, freezer, 31)
     assert container.requests.count("coolerState") == before + 1
+
+
+@pytest.mark.parametrize("model", ["hk3", "immersion"])
+async def test_entity_table(hass: HomeAssistant, setup_container: ContainerSetup, model: str) -> None:
+    """Every entity a container of each model gets: names, classes, units, what is enabled (reviewed snapshot)."""
+    _, entry = await setup_container(model)
+    assert_snapshot(f"entities_antspace_{model}", entity_table(hass, entry.entry_id))
