@@ -20,6 +20,7 @@ import random
 import time
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from .server import LoopbackServer
@@ -389,14 +390,41 @@ async def _main(args: argparse.Namespace) -> None:
     await asyncio.Event().wait()
 
 
+async def _control(address: str, body: dict[str, Any]) -> None:
+    """Send a fault change to a running container's control path (127.0.0.1 only) and print the answer."""
+    host, _, port = address.rpartition(":")
+    if host != "127.0.0.1":
+        raise SystemExit("the simulated containers listen on 127.0.0.1 only")
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"http://{address}/_sim/fault", json=body) as reply,
+    ):
+        print(await reply.text())
+
+
 def main() -> None:
-    """Command-line entry: python -m simulators.antspace --model immersion --fault leakage_fault."""
+    """Command-line entry.
+
+    Run one: python -m simulators.antspace --model immersion [--fault leakage_fault].
+    Change a running one: python -m simulators.antspace --control 127.0.0.1:PORT --raise leakage_fault
+    (or --clear leakage_fault).
+    """
     parser = argparse.ArgumentParser(description="A simulated Antspace cooling container on 127.0.0.1")
     parser.add_argument("--model", choices=list(FAULT_FLAGS), default=HK3)
     parser.add_argument("--port", type=int, default=0, help="port (0 = any free port)")
-    parser.add_argument("--fault", action="append", default=[], help="a fault flag to raise (repeatable)")
+    parser.add_argument(
+        "--fault", action="append", default=[], help="a fault flag to raise at start (repeatable)"
+    )
+    parser.add_argument("--control", help="host:port of a running simulated container to change")
+    parser.add_argument("--raise", dest="raise_flag", help="with --control: the fault flag to raise")
+    parser.add_argument("--clear", help="with --control: the fault flag to clear")
+    args = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_main(parser.parse_args()))
+        if args.control:
+            body = {"raise": args.raise_flag} if args.raise_flag else {"clear": args.clear}
+            asyncio.run(_control(args.control, body))
+        else:
+            asyncio.run(_main(args))
 
 
 if __name__ == "__main__":
