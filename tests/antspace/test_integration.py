@@ -313,3 +313,21 @@ async def test_entity_table(hass: HomeAssistant, setup_container: ContainerSetup
     """Every entity a container of each model gets: names, classes, units, what is enabled (reviewed snapshot)."""
     _, entry = await setup_container(model)
     assert_snapshot(f"entities_antspace_{model}", entity_table(hass, entry.entry_id))
+
+
+async def test_an_alert_found_at_set_up_is_announced_with_the_device(
+    hass: HomeAssistant, start_container: ContainerFactory
+) -> None:
+    """A leak already there when the container is set up is announced once, naming the container's device."""
+    from .conftest import container_entry
+
+    events: list[dict[str, Any]] = []
+    hass.bus.async_listen(EVENT_CONTAINER_ALERT, lambda event: events.append(dict(event.data)))
+    container = await start_container("hk3")
+    container.raise_fault("leakage_fault")
+    entry = container_entry(container)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert [(event["flag"], event["device_id"]) for event in events] == [("leakage_fault", device.id)]

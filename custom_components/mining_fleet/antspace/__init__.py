@@ -25,10 +25,11 @@ PLATFORMS = {
 async def async_setup_entry(hass: HomeAssistant, entry: AntspaceConfigEntry) -> None:
     """Read the container once (or retry), create its device, and reload when its options change."""
     coordinator = AntspaceCoordinator(hass, entry)
-    await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = coordinator
+    # The device first: alerts found by the first poll are announced with its id.
     device = dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **coordinator.device_info)
     coordinator.device_id = device.id
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
     options = dict(entry.options)
 
     async def reload_on_new_options(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:

@@ -62,9 +62,10 @@ class AntspaceCoordinator(MiningFleetCoordinator[ContainerData]):
         try:
             state = await self._client.cooler_state()
         except ApiError as err:
+            unreachable = api_error_key(err) == "cannot_connect"
             raise UpdateFailed(
                 translation_domain=DOMAIN,
-                translation_key=api_error_key(err),
+                translation_key="container_cannot_connect" if unreachable else "container_unexpected_response",
                 translation_placeholders={"host": self.host, "error": str(err)},
             ) from err
         try:
