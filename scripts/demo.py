@@ -328,6 +328,40 @@ async def add_containers(
     return entries
 
 
+async def add_alert_response(api: HassApi) -> str:
+    """Create an automation from the Cooling container alert response blueprint for the HK3; return its status sensor."""
+    status = "sensor.antspace_hk3_hydro_127_0_0_1_status"
+    container = await api.render(f"{{{{ device_id('{status}') }}}}")
+    automation = {
+        "alias": "Protect the HK3's miners",
+        "description": "Created by the demo from the Cooling container alert response blueprint.",
+        "use_blueprint": {
+            "path": "mining_fleet/cooling_container_alert.yaml",
+            "input": {"container": container, "critical_action": "stop", "auto_restart": True},
+        },
+    }
+    await api.post("/api/config/automation/config/demo_cooling_alert", automation)
+    print("added the automation Protect the HK3's miners (blueprint Cooling container alert response)")
+    return status
+
+
+async def check_container(
+    api: HassApi, hk3: AntspaceSimulator, status: str, antminers: list[VNishSimulator]
+) -> bool:
+    """Raise a leak in the HK3 and see the alert and the Antminers inside stopped by the blueprint."""
+    hk3.raise_fault("leakage_fault")
+    await api.post("/api/services/homeassistant/update_entity", {"entity_id": status})
+    for _ in range(60):
+        if all(miner.miner_state() == "stopped" for miner in antminers):
+            break
+        await asyncio.sleep(0.5)
+    alerts = (await api.get(f"/api/states/{status.replace('_status', '_active_alerts')}"))["state"]
+    stopped = [miner.miner_state() for miner in antminers]
+    hk3.clear_fault("leakage_fault")
+    print(f"a leak in the HK3: {alerts} active alert, the Antminers inside are {stopped}")
+    return alerts == "1" and stopped == ["stopped", "stopped"]
+
+
 def fault_commands(containers: list[AntspaceSimulator]) -> list[str]:
     """Return the curl lines that raise and clear a leak in each container."""
     return [
@@ -420,6 +454,7 @@ async def run(args: argparse.Namespace) -> int:
             # Hydro Antminers in the HK3; the Ultra and the Supra stand in for immersion rigs.
             inside = {"hk3": antminer_names, "immersion": [b.state.hostname for b in bitaxes[:2]]}
             await add_containers(api, containers, inside)
+            hk3_status = await add_alert_response(api)
             # What the automation does when Home Assistant starts; it was added after the start.
             ramp = asyncio.create_task(ramp_to_current_period(api, gammas))
             print(
@@ -436,7 +471,8 @@ async def run(args: argparse.Namespace) -> int:
                 if live:
                     return live
                 tuned = await check_tuning(ramp, gammas)
-                return 0 if await check_watchdog(api, rigs) and tuned else 1
+                cooled = await check_container(api, containers[0], hk3_status, antminers)
+                return 0 if await check_watchdog(api, rigs) and tuned and cooled else 1
             print("Ctrl-C stops the miners and Home Assistant.", flush=True)
             await stop.wait()
     finally:

@@ -33,6 +33,11 @@ TO_REDACT = {
     "unique_id",  # a MAC address, or a pool account's address or user
     # Outlets: the TP-Link credentials hash (python-kasa's stored form of the password).
     "credentials_hash",
+    # Cooling containers report where they stand.
+    "latitude",
+    "longitude",
+    "latitude_direction",
+    "longitude_direction",
 }
 
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -252,14 +252,20 @@ def _targeted_rigs(call: ServiceCall) -> list[RigWatchdog]:
     )
 
 
-def _container_of_device(hass: HomeAssistant, device_id: str) -> AntspaceCoordinator | None:
-    """Return the loaded container behind a device, or None."""
+def _container_entry(hass: HomeAssistant, device_id: str) -> ConfigEntry[Any] | None:
+    """Return the container entry a device belongs to, loaded or not."""
     device = dr.async_get(hass).async_get(device_id)
     for entry_id in device.config_entries if device else ():
         entry = hass.config_entries.async_get_entry(entry_id)
         if entry and entry.domain == DOMAIN and entry.data.get(CONF_KIND) == KIND_ANTSPACE:
-            return entry.runtime_data if entry.state is ConfigEntryState.LOADED else None
+            return entry
     return None
+
+
+def _container_of_device(hass: HomeAssistant, device_id: str) -> AntspaceCoordinator | None:
+    """Return the loaded container behind a device, or None."""
+    entry = _container_entry(hass, device_id)
+    return entry.runtime_data if entry is not None and entry.state is ConfigEntryState.LOADED else None
 
 
 def _named_container(hass: HomeAssistant, device_id: str) -> AntspaceCoordinator:
@@ -269,7 +275,9 @@ def _named_container(hass: HomeAssistant, device_id: str) -> AntspaceCoordinator
     device = dr.async_get(hass).async_get(device_id)
     if device is None:
         raise _refusal("unknown_device", device_id=device_id)
-    raise _refusal("not_a_container", name=device.name_by_user or device.name or device_id)
+    name = device.name_by_user or device.name or device_id
+    not_loaded = _container_entry(hass, device_id) is not None
+    raise _refusal("container_not_loaded" if not_loaded else "not_a_container", name=name)
 
 
 def _targeted_containers(call: ServiceCall) -> list[AntspaceCoordinator]:

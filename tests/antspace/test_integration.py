@@ -28,7 +28,7 @@ from ..conftest import MinerSetup
 from ..snapshot import assert_snapshot, entity_table
 from ..tuning.conftest import tick
 from .conftest import ContainerFactory, ContainerSetup
-from .test_client import SEVERITY
+from .test_client import EXTRA, SEVERITY
 
 HK3 = "antspace_hk3"
 
@@ -139,7 +139,8 @@ async def test_every_fault_flag_turns_its_problem_sensor_on_and_is_announced_onc
         assert state.state == "on" and state.attributes["severity"] == severity
         alerts = _state(hass, f"sensor.antspace_{model}_active_alerts")
         assert alerts.state == "1" and alerts.attributes["highest_severity"] == severity
-        assert _state(hass, f"sensor.antspace_{model}_status").state == "error"
+        expected = "running" if key in EXTRA[model] else "error"
+        assert _state(hass, f"sensor.antspace_{model}_status").state == expected
         container.clear_fault(key)
         await _poll(hass, entry)
     assert [(e["flag"], e["active"]) for e in events] == [
@@ -171,11 +172,13 @@ async def test_controls_are_read_back_from_the_container(
     assert refused.value.translation_key == "setpoint_outside_limits"
     assert refused.value.translation_placeholders["setpoint_max"] == "35"
     pid = f"switch.{HK3}_pid_setpoint_control"
-    await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: pid}, blocking=True)
-    assert container.state.pid_mode is True and container.state.setpoint == 38
-    await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: pid}, blocking=True)
-    assert container.state.pid_mode is False and container.state.setpoint == 35  # back inside the limits
-    assert "setTemp:36" not in container.requests
+    with pytest.raises(ServiceValidationError) as refused:  # PID aims at 38 °C, above these limits
+        await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: pid}, blocking=True)
+    assert refused.value.translation_key == "setpoint_outside_limits"
+    assert container.state.pid_mode is False
+    assert not any(
+        request.startswith("setTemp:pid") or request == "setTemp:36" for request in container.requests
+    )
     container.raise_fault("freezing_alarm")
     await hass.services.async_call(
         BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: f"button.{HK3}_reset_alarms"}, blocking=True
@@ -331,3 +334,64 @@ async def test_an_alert_found_at_set_up_is_announced_with_the_device(
     await hass.async_block_till_done()
     (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
     assert [(event["flag"], event["device_id"]) for event in events] == [("leakage_fault", device.id)]
+
+
+async def test_pid_mode_within_the_limits(hass: HomeAssistant, setup_container: ContainerSetup) -> None:
+    """With 38 °C allowed, PID on hands the setpoint over; off takes it back inside the limits."""
+    container, _ = await setup_container("hk3", options={"setpoint_min": 22, "setpoint_max": 38})
+    pid = f"switch.{HK3}_pid_setpoint_control"
+    await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: pid}, blocking=True)
+    assert container.state.pid_mode is True and container.state.setpoint == 38
+    await hass.services.async_call(SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: pid}, blocking=True)
+    assert container.state.pid_mode is False and container.state.setpoint == 38
+
+
+async def test_alerts_are_announced_once_across_reloads(
+    hass: HomeAssistant, setup_container: ContainerSetup
+) -> None:
+    """A leak is announced once; a reload does not announce it again; a clear while unloaded is announced after."""
+    container, entry = await setup_container("hk3")
+    events: list[tuple[str, bool]] = []
+    hass.bus.async_listen(
+        EVENT_CONTAINER_ALERT, lambda event: events.append((event.data["flag"], event.data["active"]))
+    )
+    container.raise_fault("leakage_fault")
+    await _poll(hass, entry)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert events == [("leakage_fault", True)]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    container.clear_fault("leakage_fault")
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert events == [("leakage_fault", True), ("leakage_fault", False)]
+
+
+async def test_one_controller_one_entry(
+    hass: HomeAssistant, setup_container: ContainerSetup, start_container: ContainerFactory
+) -> None:
+    """Another entry cannot be added for, or moved onto, an address an entry already reads."""
+    first, first_entry = await setup_container("hk3")
+    _, second_entry = await setup_container("hk3")
+    host, port = first.host.split(":")
+    flows = hass.config_entries.flow
+    result = await flows.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await flows.async_configure(result["flow_id"], {"next_step_id": "antspace"})
+    result = await flows.async_configure(result["flow_id"], {"host": host, "port": int(port)})
+    assert result["type"] is FlowResultType.ABORT and result["reason"] == "already_configured"
+    result = await second_entry.start_reconfigure_flow(hass)
+    result = await flows.async_configure(result["flow_id"], {"host": host, "port": int(port)})
+    assert result["errors"] == {"base": "address_taken"}
+    assert first_entry.data["port"] == int(port)
+
+
+async def test_a_container_not_connected_is_named(
+    hass: HomeAssistant, setup_container: ContainerSetup
+) -> None:
+    """A container device whose entry is not loaded is refused as not connected, not as not a container."""
+    container, entry = await setup_container("hk3")
+    (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    with pytest.raises(ServiceValidationError) as refused:
+        await hass.services.async_call(DOMAIN, "reset_cooling", {"device_id": device.id}, blocking=True)
+    assert refused.value.translation_key == "container_not_loaded"

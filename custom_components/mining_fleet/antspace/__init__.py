@@ -28,6 +28,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: AntspaceConfigEntry) -> 
     # The device first: alerts found by the first poll are announced with its id.
     device = dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **coordinator.device_info)
     coordinator.device_id = device.id
+    await coordinator.async_load_announced()
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     options = dict(entry.options)

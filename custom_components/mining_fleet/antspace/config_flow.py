@@ -45,6 +45,16 @@ class AntspaceFlow(ConfigFlow):
 
     _found: tuple[str, int, Model] | None = None
 
+    def _address_taken(self, host: str, port: int, keep: str | None = None) -> bool:
+        """Return True when another container entry already reads this address (one controller, one entry)."""
+        return any(
+            entry.entry_id != keep
+            and entry.data.get(CONF_KIND) == KIND_ANTSPACE
+            and entry.data.get(CONF_HOST, "").lower() == host.lower()
+            and entry.data.get(CONF_PORT) == port
+            for entry in self._async_current_entries(include_ignore=False)
+        )
+
     async def _probe(self, host: str, port: int) -> tuple[Model | None, dict[str, str]]:
         """Read the controller once; return its model, or the form error to show."""
         client = AntspaceClient(host, async_get_clientsession(self.hass), port=port)
@@ -59,6 +69,8 @@ class AntspaceFlow(ConfigFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             host, port = user_input[CONF_HOST].strip(), user_input[CONF_PORT]
+            if self._address_taken(host, port):
+                return self.async_abort(reason="already_configured")
             model, errors = await self._probe(host, port)
             if model is not None:
                 await self.async_set_unique_id(container_unique_id(host, port))
@@ -92,7 +104,11 @@ class AntspaceFlow(ConfigFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             host, port = user_input[CONF_HOST].strip(), user_input[CONF_PORT]
-            model, errors = await self._probe(host, port)
+            model, errors = (
+                (None, {"base": "address_taken"})
+                if self._address_taken(host, port, entry.entry_id)
+                else (await self._probe(host, port))
+            )
             if model is not None and str(model) != entry.data[CONF_MODEL]:
                 errors = {"base": "wrong_model"}
             elif model is not None:
@@ -134,7 +150,9 @@ class AntspaceOptionsFlow(OptionsFlow):
             if user_input[CONF_SETPOINT_MIN] >= user_input[CONF_SETPOINT_MAX]:
                 errors["base"] = "limits_order"
             else:
-                return self.async_create_entry(data={**self.config_entry.options, **user_input})
+                return self.async_create_entry(
+                    data={**user_input, CONF_MINERS: user_input.get(CONF_MINERS, [])}
+                )
         low, high = setpoint_limits(Model(self.config_entry.data[CONF_MODEL]), self.config_entry.options)
         suggested = {
             CONF_SETPOINT_MIN: low,

@@ -13,10 +13,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from ..api.antspace import AntspaceClient
-from ..api.antspace_models import Alert, CoolerState, MinerInfo, Model
+from ..api.antspace_models import LOW_SUPPLY_ALERT, Alert, CoolerState, MinerInfo, Model, Severity
 from ..api.errors import ApiError
 from ..const import DOMAIN, EVENT_CONTAINER_ALERT, LOGGER
 from ..coordinator import MiningFleetCoordinator
@@ -29,6 +30,25 @@ CONF_MODEL = "model"
 # The controller asks a PLC for every reply (seconds each); cooling changes over minutes.
 POLL_INTERVAL = timedelta(seconds=30)
 MODEL_NAMES = {Model.HK3: "HK3 hydro", Model.IMMERSION: "Immersion"}
+# Where the controller's PID mode puts the setpoint.
+PID_SETPOINT_C = 38.0
+
+
+def container_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, dict[str, str]]]:
+    """Return the store of the alerts a container announced."""
+    return Store(hass, 1, f"{DOMAIN}.antspace.{entry_id}")
+
+
+def _stored(alert: Alert) -> dict[str, str]:
+    """Return an announced alert as stored."""
+    return {"alert": alert.alert, "severity": str(alert.severity), "message": alert.message}
+
+
+def _from_stored(key: str, raw: object) -> Alert | None:
+    """Return a stored alert, or None when the record is unreadable."""
+    if not isinstance(raw, dict) or raw.get("severity") not in set(Severity):
+        return None
+    return Alert(key, str(raw.get("alert", key)), Severity(raw["severity"]), str(raw.get("message", key)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +70,7 @@ class AntspaceCoordinator(MiningFleetCoordinator[ContainerData]):
             entry.data[CONF_HOST], async_get_clientsession(hass), port=entry.data[CONF_PORT], model=self.model
         )
         self._announced: dict[str, Alert] = {}
+        self._store: Store[dict[str, dict[str, str]]] = container_store(hass, entry.entry_id)
         self.device_id: str | None = None
 
     @property
@@ -65,7 +86,9 @@ class AntspaceCoordinator(MiningFleetCoordinator[ContainerData]):
             unreachable = api_error_key(err) == "cannot_connect"
             raise UpdateFailed(
                 translation_domain=DOMAIN,
-                translation_key="container_cannot_connect" if unreachable else "container_unexpected_response",
+                translation_key="container_cannot_connect"
+                if unreachable
+                else "container_unexpected_response",
                 translation_placeholders={"host": self.host, "error": str(err)},
             ) from err
         try:
@@ -73,19 +96,39 @@ class AntspaceCoordinator(MiningFleetCoordinator[ContainerData]):
         except ApiError as err:
             LOGGER.debug("%s: minerInfo failed, the cooling data stands: %s", self.host, err)
             miners = None
-        self._announce(state.alerts)
+        self._announce(state)
         return ContainerData(state, miners)
 
-    def _announce(self, alerts: list[Alert]) -> None:
-        """Fire an event for each alert that appeared or cleared since the last poll (not for those that stay)."""
-        active = {alert.key: alert for alert in alerts}
+    def _announce(self, state: CoolerState) -> None:
+        """Fire an event for each alert that appeared or cleared since the last reading (not for those that stay).
+
+        A flag the reply did not carry changes nothing. What was announced is kept across
+        restarts and reloads: an alert still active is not announced again, one that cleared
+        meanwhile is announced as cleared.
+        """
+        active = {alert.key: alert for alert in state.alerts}
+        unknown = {key for key, value in state.faults.items() if value is None}
+        if state.values.get("supply_liquid_temp") is None:
+            unknown.add(LOW_SUPPLY_ALERT.key)
         for key, alert in active.items():
             if key not in self._announced:
                 self._fire(alert, active=True)
         for key, alert in self._announced.items():
-            if key not in active:
+            if key not in active and key not in unknown:
                 self._fire(alert, active=False)
-        self._announced = active
+        announced = active | {key: alert for key, alert in self._announced.items() if key in unknown}
+        if announced.keys() != self._announced.keys():
+            self._store.async_delay_save(lambda: {key: _stored(alert) for key, alert in announced.items()}, 0)
+        self._announced = announced
+
+    async def async_load_announced(self) -> None:
+        """Read the alerts announced before a restart or reload."""
+        stored = await self._store.async_load()
+        self._announced = {
+            str(key): alert
+            for key, raw in (stored or {}).items()
+            if (alert := _from_stored(str(key), raw)) is not None
+        }
 
     def _fire(self, alert: Alert, *, active: bool) -> None:
         """Fire mining_fleet_container_alert."""
@@ -136,6 +179,8 @@ class AntspaceCoordinator(MiningFleetCoordinator[ContainerData]):
     async def async_set_pid_mode(self, on: bool) -> None:
         """Hand the setpoint to the controller's PID loop, or take it back at the current setpoint."""
         if on:
+            # The controller's PID loop aims at 38 °C: allowed only when that is within the limits.
+            self.check_supply_temperature(PID_SETPOINT_C)
             await self._async_write(self._client.set_pid_mode)
             return
         low, high = self.setpoint_limits

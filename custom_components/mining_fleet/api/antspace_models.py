@@ -55,6 +55,8 @@ class FaultFlag:
     alert: str
     severity: Severity
     message: str
+    # The vendor's own fault flags set the status to error; the extra problems we expose do not.
+    vendor: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,11 @@ class Quantity:
 def _fault(key: str, severity: Severity, message: str, alert: str | None = None) -> FaultFlag:
     """Describe a fault flag; the alert is named after the flag unless several flags share one."""
     return FaultFlag(key, alert or key, severity, message)
+
+
+def _extra(key: str, severity: Severity, message: str) -> FaultFlag:
+    """Describe a flag on the wire the vendor does not map: a problem and an alert, not an error status."""
+    return FaultFlag(key, key, severity, message, vendor=False)
 
 
 C, H, M = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM
@@ -91,7 +98,8 @@ HK3_FAULTS: tuple[FaultFlag, ...] = (
     _fault("supply_liquid_flow_low", C, "Supply liquid flow low"),
     _fault("freezing_alarm", M, "Freezing alarm"),
     _fault("cooling_tower_liquid_level_low", H, "Cooling tower liquid level low"),
-    _fault("disconnect", H, "Controller lost its link"),
+    # A running flag in the spec, shown as a problem: the controller lost its link (severity ours).
+    _extra("disconnect", H, "Controller lost its link"),
 )
 
 IMMERSION_FAULTS: tuple[FaultFlag, ...] = (
@@ -106,19 +114,19 @@ IMMERSION_FAULTS: tuple[FaultFlag, ...] = (
     _fault("supply_liquid_temp_fault", C, "Supply liquid temperature sensor fault"),
     _fault("return_liquid_temp_fault", C, "Return liquid temperature sensor fault"),
     _fault("power_distribution_Fault", H, "Power distribution fault", "power_distribution_fault"),
-    _fault("lever_sensor_fault", C, "Level sensor fault", "level_sensor_fault"),
+    _fault("lever_sensor_fault", C, "Level sensor fault"),
     _fault("smoke_sensor_fault", H, "Smoke sensor fault"),
     _fault("return_liquid_temp_high", H, "Return liquid temperature high"),
     _fault("return_liquid_temp_too_high", C, "Return liquid temperature too high"),
     _fault("power_distribution_temp_high", H, "Power distribution temperature high"),
-    _fault("lever_high", H, "Liquid level high", "level_high"),
-    _fault("lever_low", C, "Liquid level low", "level_low"),
+    _fault("lever_high", H, "Liquid level high"),
+    _fault("lever_low", C, "Liquid level low"),
     # Present on the wire, not mapped by the vendor's worker; severities are ours.
-    _fault("leakage_fault", C, "Leakage"),
-    _fault("supply_liquid_temp_high", H, "Supply liquid temperature high"),
-    _fault("supply_liquid_temp_too_high", C, "Supply liquid temperature too high"),
-    _fault("pump_alarm", H, "Pump alarm"),
-    _fault("disconnect", H, "Controller lost its link"),
+    _extra("leakage_fault", C, "Leakage"),
+    _extra("supply_liquid_temp_high", H, "Supply liquid temperature high"),
+    _extra("supply_liquid_temp_too_high", C, "Supply liquid temperature too high"),
+    _extra("pump_alarm", H, "Pump alarm"),
+    _extra("disconnect", H, "Controller lost its link"),
 )
 
 HK3_QUANTITIES: tuple[Quantity, ...] = (
@@ -241,22 +249,26 @@ class CoolerState:
     model: Model
     values: Mapping[str, float | None]
     running: Mapping[str, bool | None]
-    faults: Mapping[str, bool]
+    # None: the reply did not say (then an alert neither appears nor clears).
+    faults: Mapping[str, bool | None]
     pid_mode: bool | None
     raw: Mapping[str, Any] = field(repr=False, compare=False)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any], model: Model | None = None) -> CoolerState:
         """Parse coolerState params; the model is detected unless given."""
-        detected = model or detect_model(params)
-        if detected is None:
-            raise ApiResponseError("coolerState is neither an HK3 nor an Immersion container")
+        detected = detect_model(params)
+        if detected is None or (model is not None and detected is not model):
+            # An empty or partial reply (no params, a write's null) must not read as "all clear".
+            raise ApiResponseError(
+                f"coolerState is not a reading of {'a container' if model is None else model}"
+            )
         return cls(
             model=detected,
             values={q.key: _scaled(number(params, q.key), q.scale) for q in QUANTITIES[detected]},
             running={key: flag(params, key) for key in RUNNING[detected]},
-            faults={fault.key: flag(params, fault.key) is True for fault in FAULTS[detected]},
-            pid_mode=flag(params, "pid_mode"),
+            faults={fault.key: flag(params, fault.key) for fault in FAULTS[detected]},
+            pid_mode=_truthy(params.get("pid_mode")),
             raw=params,
         )
 
@@ -289,7 +301,7 @@ class CoolerState:
         active = [
             Alert(fault.key, fault.alert, fault.severity, fault.message)
             for fault in FAULTS[self.model]
-            if self.faults.get(fault.key)
+            if self.faults.get(fault.key) is True
         ]
         supply = self.values.get("supply_liquid_temp")
         if supply is not None and supply != 0 and supply < LOW_SUPPLY_C:
@@ -300,9 +312,17 @@ class CoolerState:
     @property
     def status(self) -> Status:
         """Return error on any fault flag, else running while the main pump runs, else stopped."""
-        if any(self.faults.values()):
+        if any(self.faults.get(fault.key) is True for fault in FAULTS[self.model] if fault.vendor):
             return Status.ERROR
         return Status.RUNNING if self.cooling else Status.STOPPED
+
+
+def _truthy(value: Any) -> bool | None:
+    """Return an opaque mode value as on/off: flags as flags, any other non-empty value as on."""
+    if value is None:
+        return None
+    as_flag = flag({"value": value}, "value")
+    return as_flag if as_flag is not None else bool(value)
 
 
 def _scaled(value: float | None, scale: float) -> float | None:
