@@ -167,8 +167,14 @@ class AntspaceSimulator(LoopbackServer):
         miners: list[SimMiner] | None = None,
         clock: Callable[[], float] = time.monotonic,
         seed: int | None = None,
+        loose: bool = False,
     ) -> None:
-        """Create a running container of the given model with miners inside."""
+        """Create a running container of the given model with miners inside.
+
+        loose: send the wire's other forms, as real controllers do: flags as 0/1 and "true"/"false",
+        numbers as numeric strings, a sentinel for a chip temperature it does not have, and where
+        the container stands (latitude, longitude).
+        """
         super().__init__()
         if model not in FAULT_FLAGS:
             raise ValueError(f"unknown container model {model}")
@@ -183,6 +189,7 @@ class AntspaceSimulator(LoopbackServer):
         self.broken = "none"
         self.miner_info_broken = False
         self.requests: list[str] = []  # every operation received, with its temp argument
+        self.loose = loose
 
     def build_app(self) -> web.Application:
         """Return the controller's routes."""
@@ -216,7 +223,20 @@ class AntspaceSimulator(LoopbackServer):
         flags |= dict.fromkeys(COOLING_FLAGS[self.model], state.cooling)
         flags |= {key: key in state.faults for key in FAULT_FLAGS[self.model]}
         flags |= {"pid_mode": state.pid_mode, "running_mode": 1}
-        return flags | (self._hk3_values() if self.model == HK3 else self._immersion_values())
+        params = flags | (self._hk3_values() if self.model == HK3 else self._immersion_values())
+        return self._loosen(params) if self.loose else params
+
+    def _loosen(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Return params in the looser forms real controllers send."""
+        loose: dict[str, Any] = {"latitude": 59.33, "longitude": 18.06, "latitude_direction": "N"}
+        for index, (key, value) in enumerate(params.items()):
+            if isinstance(value, bool):
+                loose[key] = (int(value), "true" if value else "false")[index % 2]
+            elif isinstance(value, float):
+                loose[key] = str(value)
+            else:
+                loose[key] = value
+        return loose
 
     def _hk3_values(self) -> dict[str, Any]:
         """Return the HK3's readings (pressures in MPa, powers in W)."""
@@ -284,7 +304,7 @@ class AntspaceSimulator(LoopbackServer):
             "miner_num": len(self.miners),
             "total_hashrate": sum(m.terahash for m in self.miners) * 1000 if hashing else 0,
             "pcb_max_temp": max(temps, default=0) - 10,
-            "chip_max_temp": max(temps, default=-100000),
+            "chip_max_temp": -100001.0 if self.loose else max(temps, default=-100000.0),
             "chip_temp_mean": sum(temps) / len(temps) if temps else -100000,
             "miner_info": miners,
         }

@@ -84,7 +84,8 @@ async def start_container(socket_enabled: None) -> AsyncIterator[ContainerFactor
     started: list[AntspaceSimulator] = []
 
     async def _start(model: str = "hk3", **kwargs: object) -> AntspaceSimulator:
-        container = AntspaceSimulator(model, seed=len(started), **kwargs)  # type: ignore[arg-type]
+        kwargs.setdefault("seed", len(started))
+        container = AntspaceSimulator(model, **kwargs)  # type: ignore[arg-type]
         await container.start()
         started.append(container)
         return container
@@ -231,3 +232,20 @@ async def test_a_slow_controller_times_out(start_container: ContainerFactory) ->
     async with aiohttp.ClientSession() as session:
         with pytest.raises(ApiTimeoutError):
             await _client(container, session, timeout=0.3).cooler_state()
+
+
+@pytest.mark.parametrize("model", ["hk3", "immersion"])
+async def test_the_looser_wire_forms_read_the_same(start_container: ContainerFactory, model: str) -> None:
+    """Flags as 0/1 and "true"/"false", numbers as strings, a chip-temperature sentinel: the same reading."""
+    strict = await start_container(model, seed=7)
+    loose = await start_container(model, seed=7, loose=True)
+    for container in (strict, loose):
+        container.raise_fault(FAULT_FLAGS[model][0])
+    async with aiohttp.ClientSession() as session:
+        strict_state, loose_state = [await _client(c, session).cooler_state() for c in (strict, loose)]
+        info = await _client(loose, session).miner_info()
+    assert loose_state.faults == strict_state.faults and loose_state.running == strict_state.running
+    assert loose_state.status is strict_state.status is Status.ERROR
+    assert loose_state.values.keys() == strict_state.values.keys()
+    assert all(value is not None for value in loose_state.values.values())
+    assert info.chip_max_temp is None  # the sentinel is no reading
