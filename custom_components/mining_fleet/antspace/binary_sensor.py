@@ -6,7 +6,7 @@ from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..api.antspace_models import FAULTS, RUNNING, FaultFlag, Model
+from ..api.antspace_models import FAULTS, HK3_RUNNING, RUNNING, FaultFlag, Model
 from ..entity import MiningFleetBinarySensor, MiningFleetBinarySensorDescription, async_add_described
 from .coordinator import AntspaceConfigEntry, AntspaceCoordinator
 
@@ -14,21 +14,7 @@ type Description = MiningFleetBinarySensorDescription[AntspaceCoordinator]
 
 # Running flags shown by default; the rest (valves, pump handshakes) are there but disabled.
 MAIN_RUNNING = frozenset(
-    {
-        "circulating_pump",
-        "fan1",
-        "fan2",
-        "spray_pump",
-        "fluid_infusion_pump",
-        "cooling_tower_fan1",
-        "cooling_tower_fan2",
-        "cooling_tower_fan3",
-        "one_pump",
-        "second_pump1",
-        "second_pump2",
-        "container_fan",
-        "dry_cooler_freq_run",
-    }
+    {*HK3_RUNNING, "one_pump", "second_pump1", "second_pump2", "container_fan", "dry_cooler_freq_run"}
 )
 
 
