@@ -7,13 +7,11 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
-from .antspace.coordinator import container_store
 from .blueprint_installer import async_install_blueprints
-from .const import CONF_KIND, DOMAIN, KIND_ANTSPACE, MINER_KINDS
+from .const import DOMAIN
 from .coordinator import MiningFleetConfigEntry
 from .kinds import kind_of
 from .services import async_setup_services
-from .tuning.controller import async_remove_tuning
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -39,11 +37,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: MiningFleetConfigEntry)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: MiningFleetConfigEntry) -> None:
-    """Delete what a removed entry kept outside it (a miner's tuning, a container's announced alerts)."""
-    if entry.data.get(CONF_KIND) in MINER_KINDS:
-        await async_remove_tuning(hass, entry.entry_id)
-    elif entry.data.get(CONF_KIND) == KIND_ANTSPACE:
-        await container_store(hass, entry.entry_id).async_remove()
+    """Let the entry's kind delete what it kept outside the entry (a miner's tuning, a container's alerts)."""
+    remove = kind_of(entry).async_remove_entry
+    if remove is not None:
+        await remove(hass, entry)
 
 
 async def async_remove_config_entry_device(

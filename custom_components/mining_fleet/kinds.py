@@ -36,6 +36,7 @@ from .const import (
 from .fleet.config_flow import FleetFlow
 from .pool.config_flow import PoolFlow
 from .tuning.config_flow import TuningOptionsSteps
+from .tuning.controller import async_remove_tuning
 from .vnish.config_flow import VNishFlow, VNishOptionsSteps
 from .watchdog.config_flow import RigSubentryFlow, WatchdogFlow, WatchRigOptionsFlow
 
@@ -56,6 +57,11 @@ class VNishOptionsFlow(TuningOptionsSteps, VNishOptionsSteps, WatchRigOptionsFlo
         """Ask what to change."""
         self._origin = self.config_entry
         return self.async_show_menu(step_id="init", menu_options=["profiles", "limits", "api_key", "rig"])
+
+
+async def async_remove_miner(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Delete a removed miner's tuning state and statistics."""
+    await async_remove_tuning(hass, entry.entry_id)
 
 
 type PlatformSetup = Callable[
@@ -81,6 +87,8 @@ class Kind:
     subentry_flows: Mapping[str, type[ConfigSubentryFlow]] = field(default_factory=dict)
     # "Configure" on the kind's entries (miners and pool accounts: watch them with the rig watchdog).
     options_flow: type[OptionsFlow] | None = None
+    # Deletes what a removed entry kept outside it (a miner's tuning store, a container's alerts).
+    async_remove_entry: Callable[[HomeAssistant, ConfigEntry[Any]], Awaitable[None]] | None = None
 
 
 KINDS: Mapping[str, Kind] = {
@@ -93,6 +101,7 @@ KINDS: Mapping[str, Kind] = {
             bitaxe.async_get_diagnostics,
             BitaxeFlow,
             options_flow=BitaxeOptionsFlow,
+            async_remove_entry=async_remove_miner,
         ),
         Kind(
             KIND_VNISH,
@@ -101,6 +110,7 @@ KINDS: Mapping[str, Kind] = {
             vnish.async_get_diagnostics,
             VNishFlow,
             options_flow=VNishOptionsFlow,
+            async_remove_entry=async_remove_miner,
         ),
         Kind(
             KIND_POOL,
@@ -118,6 +128,7 @@ KINDS: Mapping[str, Kind] = {
             antspace.async_get_diagnostics,
             AntspaceFlow,
             options_flow=AntspaceOptionsFlow,
+            async_remove_entry=antspace.async_remove_entry,
         ),
         Kind(KIND_FLEET, fleet.PLATFORMS, fleet.async_setup_entry, fleet.async_get_diagnostics, FleetFlow),
         Kind(

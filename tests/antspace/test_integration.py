@@ -395,3 +395,24 @@ async def test_a_container_not_connected_is_named(
     with pytest.raises(ServiceValidationError) as refused:
         await hass.services.async_call(DOMAIN, "reset_cooling", {"device_id": device.id}, blocking=True)
     assert refused.value.translation_key == "container_not_loaded"
+
+
+async def test_removing_entries_removes_what_they_stored(
+    hass: HomeAssistant,
+    setup_container: ContainerSetup,
+    setup_miner: MinerSetup,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A removed container's announced alerts and a removed miner's tuning go with them."""
+    container, entry = await setup_container("hk3")
+    _, miner_entry = await setup_miner()
+    container.raise_fault("leakage_fault")
+    await _poll(hass, entry)
+    await miner_entry.runtime_data.tuning.async_save()
+    await hass.async_block_till_done()
+    keys = {f"{DOMAIN}.antspace.{entry.entry_id}", f"{DOMAIN}.tuning.{miner_entry.entry_id}"}
+    assert keys <= hass_storage.keys()
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    assert await hass.config_entries.async_remove(miner_entry.entry_id)
+    await hass.async_block_till_done()
+    assert not keys & hass_storage.keys()

@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
 from . import binary_sensor, button, number, sensor, switch
-from .coordinator import AntspaceConfigEntry, AntspaceCoordinator
+from .coordinator import AntspaceConfigEntry, AntspaceCoordinator, container_store
 from .diagnostics import async_get_diagnostics
 
 PLATFORMS = {
@@ -41,4 +41,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: AntspaceConfigEntry) -> 
     entry.async_on_unload(entry.add_update_listener(reload_on_new_options))
 
 
-__all__ = ["PLATFORMS", "AntspaceCoordinator", "async_get_diagnostics", "async_setup_entry"]
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Delete a removed container's record of announced alerts."""
+    await container_store(hass, entry.entry_id).async_remove()
+
+
+__all__ = [
+    "PLATFORMS",
+    "AntspaceCoordinator",
+    "async_get_diagnostics",
+    "async_remove_entry",
+    "async_setup_entry",
+]
