@@ -36,6 +36,7 @@ SERVICE_APPLY_PROFILE = "apply_profile"
 SERVICE_SET_SUPPLY_TEMPERATURE = "set_supply_temperature"
 SERVICE_RESET_COOLING = "reset_cooling"
 ATTR_TEMPERATURE = "temperature"
+CONTAINER_KINDS = frozenset({KIND_ANTSPACE})
 ATTR_PROFILE = "profile"
 ATTR_STEPS = "steps"
 ATTR_STEP_DELAY = "step_delay"
@@ -82,24 +83,37 @@ def _refusal(key: str, **placeholders: str) -> ServiceValidationError:
     )
 
 
-def _why_not_a_loaded_miner(hass: HomeAssistant, device_id: str) -> ServiceValidationError:
-    """Explain why a device is not in the fleet registry."""
+def _entry_of_kind(hass: HomeAssistant, device_id: str, kinds: frozenset[str]) -> ConfigEntry[Any] | None:
+    """Return the entry of one of these kinds a device belongs to, loaded or not."""
+    device = dr.async_get(hass).async_get(device_id)
+    for entry_id in device.config_entries if device else ():
+        entry = hass.config_entries.async_get_entry(entry_id)
+        if entry is not None and entry.domain == DOMAIN and entry.data.get(CONF_KIND) in kinds:
+            return entry
+    return None
+
+
+def _why_not(
+    hass: HomeAssistant,
+    device_id: str,
+    not_ours: str,
+    kinds: frozenset[str] = frozenset(),
+    not_loaded: str = "",
+) -> ServiceValidationError:
+    """Explain why a named device is not what the action needs: unknown, not loaded now, or another thing."""
     device = dr.async_get(hass).async_get(device_id)
     if device is None:
         return _refusal("unknown_device", device_id=device_id)
     name = device.name_by_user or device.name or device_id
-    for entry_id in device.config_entries:
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is not None and entry.domain == DOMAIN and entry.data.get(CONF_KIND) in MINER_KINDS:
-            return _refusal("miner_not_loaded", name=name)
-    return _refusal("not_a_miner", name=name)
+    loaded_later = not_loaded and _entry_of_kind(hass, device_id, kinds) is not None
+    return _refusal(not_loaded if loaded_later else not_ours, name=name)
 
 
 def _loaded_miner(hass: HomeAssistant, device_id: str) -> MinerCoordinator[Any]:
     """Return the loaded miner behind a device id, or say why there is none."""
     miner = fleet_registry(hass).get(device_id)
     if miner is None:
-        raise _why_not_a_loaded_miner(hass, device_id)
+        raise _why_not(hass, device_id, "not_a_miner", MINER_KINDS, "miner_not_loaded")
     return miner
 
 
@@ -235,10 +249,7 @@ def _named_rig(hass: HomeAssistant, device_id: str) -> RigWatchdog:
     """Return the rig of a device named in the target, or say why there is none."""
     if (rig := _rig_of_device(hass, device_id)) is not None:
         return rig
-    device = dr.async_get(hass).async_get(device_id)
-    if device is None:
-        raise _refusal("unknown_device", device_id=device_id)
-    raise _refusal("not_a_rig", name=device.name_by_user or device.name or device_id)
+    raise _why_not(hass, device_id, "not_a_rig")
 
 
 def _targeted_rigs(call: ServiceCall) -> list[RigWatchdog]:
@@ -252,19 +263,9 @@ def _targeted_rigs(call: ServiceCall) -> list[RigWatchdog]:
     )
 
 
-def _container_entry(hass: HomeAssistant, device_id: str) -> ConfigEntry[Any] | None:
-    """Return the container entry a device belongs to, loaded or not."""
-    device = dr.async_get(hass).async_get(device_id)
-    for entry_id in device.config_entries if device else ():
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if entry and entry.domain == DOMAIN and entry.data.get(CONF_KIND) == KIND_ANTSPACE:
-            return entry
-    return None
-
-
 def _container_of_device(hass: HomeAssistant, device_id: str) -> AntspaceCoordinator | None:
     """Return the loaded container behind a device, or None."""
-    entry = _container_entry(hass, device_id)
+    entry = _entry_of_kind(hass, device_id, CONTAINER_KINDS)
     return entry.runtime_data if entry is not None and entry.state is ConfigEntryState.LOADED else None
 
 
@@ -272,12 +273,7 @@ def _named_container(hass: HomeAssistant, device_id: str) -> AntspaceCoordinator
     """Return the container of a device named in the target, or say why there is none."""
     if (container := _container_of_device(hass, device_id)) is not None:
         return container
-    device = dr.async_get(hass).async_get(device_id)
-    if device is None:
-        raise _refusal("unknown_device", device_id=device_id)
-    name = device.name_by_user or device.name or device_id
-    not_loaded = _container_entry(hass, device_id) is not None
-    raise _refusal("container_not_loaded" if not_loaded else "not_a_container", name=name)
+    raise _why_not(hass, device_id, "not_a_container", CONTAINER_KINDS, "container_not_loaded")
 
 
 def _targeted_containers(call: ServiceCall) -> list[AntspaceCoordinator]:
