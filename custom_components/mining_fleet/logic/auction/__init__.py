@@ -1,17 +1,17 @@
 """The subnet-89 hashrate auction, without Home Assistant or the chain: the facade the rest uses.
 
 Numbers are accepted as str or Decimal and returned as Decimal; inside, FP18 integers as on chain.
-The auction's solver (select_winners) is not built yet: see the issue note.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from . import fp18
 from .codec import decode_bid as _decode_bid, encode_bid as _encode_bid
 from .consensus import GAMMA, budget_ph as _budget_ph, gamma_msi, split_hashrate as _split_hashrate
+from .solver import Item, select_winners as _select_winners
 from .windows import epoch_start, window_for_block
 
 type Number = Decimal | str
@@ -43,6 +43,20 @@ def budget_ph(
     return fp18.decimal(_budget_ph(*(fp18.of(value) for value in values)))
 
 
+def select_winners(
+    bids: Sequence[tuple[str, Number, Number, int]], budget_ph: Number, seed: int
+) -> list[tuple[str, Decimal, Decimal]]:
+    """Return the winning workers (hotkey, hashrate, price) of bids (hotkey, hashrate, price, count) in chain order."""
+    items = [
+        Item(hotkey, fp18.of(hashrate), fp18.of(price))
+        for hotkey, hashrate, price, count in bids
+        if Decimal(hashrate) > 0 and Decimal(price) >= 0
+        for _ in range(count)
+    ]
+    winners = _select_winners(items, fp18.of(budget_ph), seed)
+    return [(item.hotkey, fp18.decimal(item.hashrate), fp18.decimal(item.price)) for item in winners]
+
+
 __all__ = [
     "GAMMA",
     "budget_ph",
@@ -50,6 +64,7 @@ __all__ = [
     "encode_bid",
     "epoch_start",
     "gamma_msi",
+    "select_winners",
     "split_hashrate",
     "window_for_block",
 ]

@@ -56,13 +56,13 @@ def encode_bid(sizes: Mapping[int, int], price: int) -> str:
     return text
 
 
-def decode_bid(raw: bytes) -> list[Bid] | None:
+def decode_bid(raw: bytes, *, allow_v1: bool = True) -> list[Bid] | None:
     """Return the bid lines of a commitment (v2, or legacy v1 as one worker per hashrate), or None when invalid."""
     fields = _fields(raw)
     if fields is None or fields[1] != "b":
         return None
     version, _, data, _ = fields
-    bids = _v2(data) if version == "2" else _v1(data) if version == "1" else None
+    bids = _v2(data) if version == "2" else _v1(data) if version == "1" and allow_v1 else None
     if not bids or sum(bid.count for bid in bids) > MAX_WORKERS:
         return None
     if any(not MIN_WORKER <= bid.hashrate <= MAX_WORKER for bid in bids) and version == "2":
