@@ -10,6 +10,7 @@ from homeassistant.core import callback
 from homeassistant.data_entry_flow import UnknownHandler
 
 from .antspace.config_flow import AntspaceFlow
+from .auction.config_flow import AuctionFlow
 from .bitaxe.config_flow import BitaxeFlow
 from .const import CONF_KIND, DOMAIN
 from .fleet.config_flow import FleetFlow
@@ -21,7 +22,7 @@ from .watchdog.config_flow import WatchdogFlow
 
 # The bases are each kind's steps, as the registry lists them (a test checks they agree).
 class MiningFleetConfigFlow(
-    BitaxeFlow, VNishFlow, PoolFlow, AntspaceFlow, FleetFlow, WatchdogFlow, domain=DOMAIN
+    BitaxeFlow, VNishFlow, PoolFlow, AntspaceFlow, AuctionFlow, FleetFlow, WatchdogFlow, domain=DOMAIN
 ):
     """Add mining hardware to Home Assistant."""
 

@@ -16,6 +16,7 @@ KIND_FLEET: Final = "fleet"
 KIND_POOL: Final = "pool"
 KIND_WATCHDOG: Final = "watchdog"
 KIND_ANTSPACE: Final = "antspace"
+KIND_AUCTION: Final = "auction"
 # Kinds whose entries are miners: listed in the fleet registry, targets of the mining services.
 MINER_KINDS: Final = frozenset({KIND_BITAXE, KIND_VNISH})
 
@@ -27,6 +28,7 @@ SUBENTRY_RIG: Final = "rig"
 EVENT_POWER_CYCLE: Final = "mining_fleet_power_cycle"
 EVENT_SAFETY_THROTTLE: Final = "mining_fleet_safety_throttle"
 EVENT_CONTAINER_ALERT: Final = "mining_fleet_container_alert"
+EVENT_AUCTION_RESULT: Final = "mining_fleet_auction_result"
 
 # AxeOS answers /api/system/info in a few ms, but the ESP32's web server has only a handful of
 # sockets shared with its own UI; VNish assembles its summary from CGMiner on every call. 15 s

@@ -19,13 +19,15 @@ from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import antspace, bitaxe, fleet, pool, vnish, watchdog
+from . import antspace, auction, bitaxe, fleet, pool, vnish, watchdog
 from .antspace.config_flow import AntspaceFlow, AntspaceOptionsFlow
+from .auction.config_flow import AuctionFlow, AuctionOptionsFlow
 from .bitaxe.config_flow import BitaxeFlow
 from .const import (
     CONF_KIND,
     DOMAIN,
     KIND_ANTSPACE,
+    KIND_AUCTION,
     KIND_BITAXE,
     KIND_FLEET,
     KIND_POOL,
@@ -129,6 +131,15 @@ KINDS: Mapping[str, Kind] = {
             AntspaceFlow,
             options_flow=AntspaceOptionsFlow,
             async_remove_entry=antspace.async_remove_entry,
+        ),
+        Kind(
+            KIND_AUCTION,
+            auction.PLATFORMS,
+            auction.async_setup_entry,
+            auction.async_get_diagnostics,
+            AuctionFlow,
+            options_flow=AuctionOptionsFlow,
+            async_remove_entry=auction.async_remove_entry,
         ),
         Kind(KIND_FLEET, fleet.PLATFORMS, fleet.async_setup_entry, fleet.async_get_diagnostics, FleetFlow),
         Kind(

@@ -147,6 +147,12 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
         return None if gigahashes is None else gigahashes / 1000
 
     @property
+    def nominal_hashrate(self) -> float | None:
+        """Return the hashrate AxeOS expects at the current frequency, in TH/s."""
+        gigahashes = self.info.expected_hashrate
+        return None if gigahashes is None else gigahashes / 1000
+
+    @property
     def hottest_temperature(self) -> float | None:
         """Return the hotter of the ASIC temperature sensors."""
         readings = [t for t in (self.info.asic_temperature, self.info.asic_temperature_2) if t is not None]

@@ -216,6 +216,11 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
         """Return the latest hashrate in TH/s, the one unit behaviours use for every miner."""
 
     @property
+    def nominal_hashrate(self) -> float | None:
+        """Return the hashrate the miner is rated for at its settings, in TH/s (None when it does not say)."""
+        return None
+
+    @property
     @abstractmethod
     def hottest_temperature(self) -> float | None:
         """Return the hottest chip temperature in °C."""

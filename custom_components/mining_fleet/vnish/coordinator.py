@@ -199,6 +199,11 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
         return self.summary.hashrate_realtime
 
     @property
+    def nominal_hashrate(self) -> float | None:
+        """Return the firmware's nominal hashrate for the preset, in TH/s."""
+        return self.summary.hashrate_nominal
+
+    @property
     def hottest_temperature(self) -> float | None:
         """Return the hottest chip temperature."""
         return self.summary.chip_temperature_max

@@ -73,7 +73,9 @@ def select_winners(items: Sequence[Item], budget: int, seed: int) -> list[Item]:
     if not classes:
         return []
     counts = _solve(list(classes), [len(members) for members in classes.values()], capacity, seed)
-    chosen = sorted(index for members, count in zip(classes.values(), counts, strict=False) for index in members[:count])
+    chosen = sorted(
+        index for members, count in zip(classes.values(), counts, strict=False) for index in members[:count]
+    )
     return [items[index] for index in chosen]
 
 
