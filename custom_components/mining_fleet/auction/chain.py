@@ -19,6 +19,7 @@ from homeassistant.requirements import RequirementsNotFound, async_process_requi
 
 from ..api.subtensor import SubnetChain
 from ..api.subtensor_loopback import LoopbackChain
+from ..api.subtensor_sdk import BittensorChain
 from ..api.wallet import WalletError, read_hotkey_address
 from ..const import DOMAIN
 from .settings import CONF_HOTKEY, CONF_NETWORK, CONF_WALLET_NAME, CONF_WALLET_PATH, is_simulator
@@ -26,7 +27,7 @@ from .settings import CONF_HOTKEY, CONF_NETWORK, CONF_WALLET_NAME, CONF_WALLET_P
 SOLVER_REQUIREMENTS = ["pulp==3.3.2", "highspy==1.16.0"]
 SDK_REQUIREMENTS = ["bittensor==11.3.0"]
 SOLVER_MODULES = ("pulp", "highspy")
-SDK_MODULE = "..api.subtensor_sdk"  # relative to this package
+SDK_MODULE = "bittensor"
 
 
 class ChainSetupError(HomeAssistantError):
@@ -53,7 +54,7 @@ async def async_install_requirements(hass: HomeAssistant, network: str) -> None:
     try:
         await async_process_requirements(hass, f"{DOMAIN}.auction", requirements)
         for module in modules:
-            await hass.async_add_executor_job(importlib.import_module, module, __package__)
+            await hass.async_add_executor_job(importlib.import_module, module)
     except (RequirementsNotFound, ImportError) as err:
         raise ChainSetupError(
             "auction_requirements", packages=", ".join(requirements), error=str(err)
@@ -92,7 +93,8 @@ async def async_open_chain(hass: HomeAssistant, data: Mapping[str, Any]) -> Subn
     if is_simulator(network):
         chain: SubnetChain = LoopbackChain(async_get_clientsession(hass), network, hotkey)
     else:  # pragma: no cover - needs the bittensor SDK and a real chain; see scripts/check_bittensor_sdk.py
-        sdk: Any = importlib.import_module(SDK_MODULE, __package__)
-        chain = sdk.BittensorChain(network, data[CONF_WALLET_PATH], data[CONF_WALLET_NAME], data[CONF_HOTKEY])
+        chain = BittensorChain(
+            network, data[CONF_WALLET_PATH], data[CONF_WALLET_NAME], data[CONF_HOTKEY], hotkey_address=hotkey
+        )
     await chain.connect()
     return chain
