@@ -116,7 +116,7 @@ async def test_the_current_window_is_replayed_and_our_bid_published(
     assert state(hass, "window") == "1"
     expected = replay(_snapshot(chain.chain, WINDOW_1), OURS)
     assert float(state(hass, "budget")) == pytest.approx(float(Decimal(expected.budget or 0) / 10**18))
-    assert state(hass, "bidders") == str(expected.bidders) == "3"  # banned and 1.08 bids dropped... banned only
+    assert state(hass, "bidders") == str(expected.bidders) == "4"  # the banned one dropped; 1.08 still bids
     [event] = events
     assert event.data["window"] == 1 and event.data["start_block"] == WINDOW_1 and event.data["end_block"] == 7_500_104
     assert event.data["won_ph"] == 0.0 and event.data["won"] == []  # our bid was not on chain at 7,500,045
@@ -304,4 +304,4 @@ async def test_diagnostics_show_the_window_and_the_bid(
     await set_up_entry(hass, entry)
     found = await async_get_config_entry_diagnostics(hass, entry)
     assert found["window"] == {"index": 1, "start": WINDOW_1, "end": 7_500_104}
-    assert found["wanted"] == "2;b;BTC,1=0.45:2" and found["outcome"]["bidders"] == 3
+    assert found["wanted"] == "2;b;BTC,1=0.45:2" and found["outcome"]["bidders"] == 4

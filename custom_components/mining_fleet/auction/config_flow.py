@@ -136,15 +136,15 @@ class AuctionFlow(ConfigFlow):
             return {CONF_NETWORK: "invalid_network"}
         try:
             chain = await async_open_chain(self.hass, data)
+            try:
+                neurons = await chain.neurons(data[CONF_NETUID], await chain.head())
+            finally:
+                await chain.close()
         except ChainSetupError as err:
             return {"base": err.key}
-        try:
-            neurons = await chain.neurons(data[CONF_NETUID], await chain.head())
         except ApiError as err:
             LOGGER.debug("Chain %s: %s", data[CONF_NETWORK], err)
             return {"base": "chain_cannot_connect"}
-        finally:
-            await chain.close()
         self._hotkey_address = chain.hotkey
         if not any(neuron.hotkey == chain.hotkey for neuron in neurons):
             return {"base": "hotkey_not_registered"}

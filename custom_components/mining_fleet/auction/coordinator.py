@@ -144,7 +144,7 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
             else:
                 started, outcome = await self._async_replay(window)
             if time.monotonic() >= self._commitment_due:
-                await self._async_check_commitment(head)
+                await self._async_check_commitment()
         except ApiError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -217,9 +217,10 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
                 return Commitment(text, commitment.block)
         return None
 
-    async def _async_check_commitment(self, head: int, *, force: bool = False) -> None:
+    async def _async_check_commitment(self, *, force: bool = False) -> None:
         """Publish our bid when it changed, is 72 minutes old, or the user asks; never an invalid one."""
         self._commitment_due = time.monotonic() + COMMITMENT_CHECK_SECONDS
+        head = await self.chain.head()  # the newest, not the block that woke us
         self._commitment = await self._async_our_commitment(head)
         wanted = self._wanted_bid()
         if wanted is None:
@@ -276,7 +277,7 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
     async def async_publish(self) -> None:
         """Publish our bid now (the button): the user asked, so it goes out even when unchanged."""
         try:
-            await self._async_check_commitment(await self.chain.head(), force=True)
+            await self._async_check_commitment(force=True)
         except ApiError as err:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
