@@ -22,6 +22,8 @@ from custom_components.mining_fleet.api.errors import (
 )
 from custom_components.mining_fleet.api.pools.braiins import BraiinsClient
 from custom_components.mining_fleet.api.pools.f2pool import F2PoolClient
+from custom_components.mining_fleet.api.subtensor import CommitmentRefusedError
+from custom_components.mining_fleet.api.subtensor_loopback import LoopbackChain
 from custom_components.mining_fleet.api.vnish import VNishClient
 
 from . import hostile
@@ -45,6 +47,11 @@ def _antspace(host: str, session: aiohttp.ClientSession) -> AntspaceClient:
     """Return an Antspace client for a host:port."""
     address, port = host.rsplit(":", 1)
     return AntspaceClient(address, session, port=int(port), timeout=TIMEOUT)
+
+
+def _loopback_chain(host: str, session: aiohttp.ClientSession) -> LoopbackChain:
+    """Return a client of the fake chain at a host:port."""
+    return LoopbackChain(session, f"http://{host}", "5HotkeyOfTheHostileTests", timeout=TIMEOUT)
 
 
 CLIENTS = (
@@ -87,6 +94,13 @@ CLIENTS = (
         None,
         "/v2/hash_rate/worker/list",
         None,
+    ),
+    ClientCase(
+        "subtensor-loopback",
+        lambda host, session: _loopback_chain(host, session).head(),
+        lambda host, session: _loopback_chain(host, session).set_commitment(89, b"2;b;BTC,1=0.45:1"),
+        "/chain/head",
+        "/chain/subnets/89/commitments",
     ),
 )
 by_client = pytest.mark.parametrize("case", CLIENTS, ids=lambda case: case.name)
@@ -257,3 +271,83 @@ async def test_vnish_odd_unlock_reply_is_our_error(
     server = await serve(hostile.reply("200 OK", body), answer_logins=False)
     with pytest.raises(ApiResponseError, match="no token"):
         await VNishClient(server.host, "admin", session, timeout=TIMEOUT).info()
+
+
+# --- the loopback chain: replies of the wrong kind, for every call ------------------------------------
+LOOPBACK_CALLS: dict[str, Callable[[LoopbackChain], Awaitable[object]]] = {
+    "connect": lambda chain: chain.connect(),
+    "head": lambda chain: chain.head(),
+    "wait_for_head": lambda chain: chain.wait_for_head(5, 0.0),
+    "block_hash": lambda chain: chain.block_hash(5),
+    "timestamp": lambda chain: chain.timestamp(5),
+    "commitments": lambda chain: chain.commitments(89, 5),
+    "neurons": lambda chain: chain.neurons(89, 5),
+    "mechanism_split": lambda chain: chain.mechanism_split(89),
+    "tempo": lambda chain: chain.tempo(89),
+    "set_commitment": lambda chain: chain.set_commitment(89, b"x"),
+}
+WRONG_BODIES = {
+    "malformed": b'{"head": 5',
+    "array": b"[5]",
+    "null": b"null",
+    "number": b"7",
+    "strings": b'{"head": "7", "block": "5", "number": "5", "netuid": "89", "tempo": "360", "chain": 1}',
+    "floats": b'{"head": 7.0, "block": 5.5, "number": 5.0, "netuid": 89, "tempo": 360.0}',
+    "negative": b'{"head": -1, "block": -5, "number": -5, "netuid": -89, "tempo": -1}',
+    "huge_numbers": b'{"head": 1e400, "block": 99999999999999999999999, "tempo": 1e999}',
+    "wrong_lists": b'{"block": 5, "commitments": {"a": 1}, "neurons": "all", "netuid": 89, "tempo": 1, "mechanism_split": {}}',
+    "wrong_entries": b'{"block": 5, "commitments": [7, null, "x"], "neurons": [[1], {"uid": "0"}], "netuid": 89, "tempo": 1, "mechanism_split": [true]}',
+}
+# These two are wrong for the reads but a well-formed commit reply ({"block": 5}).
+VALID_COMMIT_REPLIES = {"wrong_lists", "wrong_entries"}
+
+
+@pytest.mark.parametrize("call", list(LOOPBACK_CALLS))
+@pytest.mark.parametrize("body", list(WRONG_BODIES))
+async def test_loopback_chain_wrong_replies_are_response_errors(
+    serve: Serve, session: aiohttp.ClientSession, call: str, body: str
+) -> None:
+    """Malformed JSON or JSON of the wrong types and shapes is an ApiResponseError on every call."""
+    server = await serve(hostile.reply("200 OK", WRONG_BODIES[body]))
+    if call == "set_commitment" and body in VALID_COMMIT_REPLIES:
+        assert await LOOPBACK_CALLS[call](_loopback_chain(server.host, session)) == 5
+        return
+    with pytest.raises(ApiResponseError):
+        await LOOPBACK_CALLS[call](_loopback_chain(server.host, session))
+
+
+@pytest.mark.parametrize("call", list(LOOPBACK_CALLS))
+async def test_loopback_chain_hang_is_one_deadline(
+    serve: Serve, session: aiohttp.ClientSession, call: str
+) -> None:
+    """A chain that never finishes its reply is given up on at the call's deadline, whatever the call."""
+    server = await serve(hostile.slow_body)
+    started = time.monotonic()
+    with pytest.raises(ApiTimeoutError):
+        await LOOPBACK_CALLS[call](_loopback_chain(server.host, session))
+    assert time.monotonic() - started < TIMEOUT * 4
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"error": "not_registered", "detail": "who?"}', "not_registered"),
+        (b'{"error": 7}', "rejected"),
+        (b"[]", "rejected"),
+    ],
+)
+async def test_loopback_chain_refusal_bodies(
+    serve: Serve, session: aiohttp.ClientSession, body: bytes, reason: str
+) -> None:
+    """A 409 is a refused commit whatever its body says; an unknown or missing reason is "rejected"."""
+    server = await serve(hostile.reply("409 Conflict", body))
+    with pytest.raises(CommitmentRefusedError) as refused:
+        await _loopback_chain(server.host, session).set_commitment(89, b"x")
+    assert refused.value.reason == reason
+
+
+async def test_loopback_chain_refusal_that_is_not_json(serve: Serve, session: aiohttp.ClientSession) -> None:
+    """A 409 whose body is not JSON is a response error, not a guessed refusal."""
+    server = await serve(hostile.reply("409 Conflict", b"<html>busy</html>"))
+    with pytest.raises(ApiResponseError, match="malformed"):
+        await _loopback_chain(server.host, session).set_commitment(89, b"x")

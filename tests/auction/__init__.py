@@ -1,0 +1,1 @@
+"""Tests of the subnet auction against the loopback fake chain."""
