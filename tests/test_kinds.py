@@ -152,9 +152,9 @@ def test_the_config_flow_has_every_kind_s_steps() -> None:
 
 
 async def test_options_only_where_a_kind_has_them(hass: HomeAssistant) -> None:
-    """Miners, pool accounts and containers have "Configure"; the fleet overview and unknown kinds do not."""
+    """Miners, pool accounts, containers and auctions have "Configure"; the fleet overview and unknown kinds do not."""
     with_options = {key for key, kind in KINDS.items() if kind.options_flow is not None}
-    assert with_options == {"bitaxe", "vnish", "pool", "antspace"}
+    assert with_options == {"bitaxe", "vnish", "pool", "antspace", "auction"}
     fleet = fleet_entry()
     unknown = MockConfigEntry(domain=DOMAIN, data={CONF_KIND: "teleporter"})
     assert not MiningFleetConfigFlow.async_supports_options_flow(fleet)

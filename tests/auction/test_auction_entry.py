@@ -118,7 +118,11 @@ async def test_the_current_window_is_replayed_and_our_bid_published(
     assert float(state(hass, "budget")) == pytest.approx(float(Decimal(expected.budget or 0) / 10**18))
     assert state(hass, "bidders") == str(expected.bidders) == "4"  # the banned one dropped; 1.08 still bids
     [event] = events
-    assert event.data["window"] == 1 and event.data["start_block"] == WINDOW_1 and event.data["end_block"] == 7_500_104
+    assert (
+        event.data["window"] == 1
+        and event.data["start_block"] == WINDOW_1
+        and event.data["end_block"] == 7_500_104
+    )
     assert event.data["won_ph"] == 0.0 and event.data["won"] == []  # our bid was not on chain at 7,500,045
     # Published for the next block: it lands when the chain produces it.
     chain.produce_blocks(1)
@@ -200,7 +204,9 @@ async def test_an_unchanged_fresh_bid_is_not_republished_and_an_old_one_is(
     coordinator: AuctionCoordinator = entry.runtime_data
     chain.produce_blocks(360)
     coordinator.async_recheck_bid()  # the 5-minute check, now
-    await until(lambda: coordinator.data.commitment is not None and coordinator.data.commitment.block > WINDOW_1)
+    await until(
+        lambda: coordinator.data.commitment is not None and coordinator.data.commitment.block > WINDOW_1
+    )
     chain.produce_blocks(1)
     [ours] = [c for c in chain.commitments_at(NETUID, chain.head) if c.hotkey == OURS]
     assert ours.block == coordinator.data.commitment.block and ours.data == b"2;b;BTC,1=0.45:2"
@@ -219,7 +225,10 @@ async def test_a_new_price_republishes_without_a_reload(
     registry = er.async_get(hass)
     number = registry.async_get_entity_id("number", DOMAIN, f"{entry.unique_id}_price_multiplier")
     await hass.services.async_call("number", "set_value", {"entity_id": number, "value": 0.97}, blocking=True)
-    await until(lambda: coordinator.data.commitment is not None and coordinator.data.commitment.text.startswith("2;b;BTC,0.97="))
+    await until(
+        lambda: coordinator.data.commitment is not None
+        and coordinator.data.commitment.text.startswith("2;b;BTC,0.97=")
+    )
     chain.produce_blocks(1)
     assert [c.data for c in chain.chain.commitments_at(NETUID, chain.chain.head) if c.hotkey == OURS] == [
         b"2;b;BTC,0.97=0.45:2"
@@ -286,7 +295,9 @@ async def test_a_wallet_without_the_hotkey_fails_setup_clearly(
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"auction_requirements_{entry.entry_id}") is None
 
 
-async def test_an_unreachable_chain_retries(hass: HomeAssistant, tmp_path: Path, socket_enabled: None) -> None:
+async def test_an_unreachable_chain_retries(
+    hass: HomeAssistant, tmp_path: Path, socket_enabled: None
+) -> None:
     """Nothing listening: the entry is not ready and retries."""
     entry = auction_entry("http://127.0.0.1:9", write_wallet(tmp_path))
     await set_up_entry(hass, entry)

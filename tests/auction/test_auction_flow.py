@@ -47,7 +47,9 @@ async def test_an_auction_is_added_with_its_bid(
     """Chain and wallet checked, then the bid: the entry holds the chain in data and the bid in options."""
     chain = await demo_chain(start_fake_chain)
     flow_id = await start_flow(hass)
-    result = await hass.config_entries.flow.async_configure(flow_id, chain_form(chain.url, write_wallet(tmp_path)))
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, chain_form(chain.url, write_wallet(tmp_path))
+    )
     assert result["step_id"] == "auction_bid"
     result = await hass.config_entries.flow.async_configure(flow_id, BID)
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -61,11 +63,15 @@ async def test_an_auction_is_added_with_its_bid(
     ]
     # The same hotkey on the same chain and subnet cannot be added twice.
     flow_id = await start_flow(hass)
-    result = await hass.config_entries.flow.async_configure(flow_id, chain_form(chain.url, tmp_path / "wallets"))
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, chain_form(chain.url, tmp_path / "wallets")
+    )
     assert result["type"] is FlowResultType.ABORT and result["reason"] == "already_configured"
 
 
-async def test_chain_step_errors(hass: HomeAssistant, start_fake_chain: FakeChainFactory, tmp_path: Path) -> None:
+async def test_chain_step_errors(
+    hass: HomeAssistant, start_fake_chain: FakeChainFactory, tmp_path: Path
+) -> None:
     """A bad network, a missing wallet, an unregistered hotkey, no chain, packages that will not install."""
     wallets = write_wallet(tmp_path)
     unregistered = FakeChain(start_block=WINDOW_1)
@@ -131,11 +137,15 @@ async def test_options_change_the_bid_and_reload(
     await set_up_entry(hass, entry)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["step_id"] == "bid"
-    result = await hass.config_entries.options.async_configure(result["flow_id"], {**BID, "worker_sizes": "0.3:1"})
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**BID, "worker_sizes": "0.3:1"}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.options["worker_sizes"] == "0.3:1"
     assert entry.runtime_data.data.wanted == "2;b;BTC,1=0.3:1"
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(result["flow_id"], {**BID, "bid_source": "miners"})
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**BID, "bid_source": "miners"}
+    )
     assert result["errors"] == {"miners": "bid_needs_miners"}
