@@ -112,7 +112,8 @@ class MinerState:
     primary_pool: int = 0
     fallback_pool: int = 1
     hostname: str = "bitaxe"
-    stratum_password: dict[int, str] = field(default_factory=dict)
+    # Stored per pool slot; the firmware never shows them (2.15+ lists "*****").
+    stratum_password: dict[int, str] = field(default_factory=lambda: {0: "own-pass", 1: "backup-pass"})
     # Smoothed physical values (power W, ASIC temperature °C, hashrate GH/s).
     power: float = 0.0
     temperature: float = 25.0
@@ -472,6 +473,8 @@ class AxeOSSimulator(LoopbackServer):
                 while len(state.pools) <= slot:
                     state.pools.append(dict(state.pools[-1]))
                 state.pools[slot] = {key: pool[key] for key in ("stratumURL", "stratumPort", "stratumUser")}
+                if "stratumPassword" in pool:
+                    state.stratum_password[slot] = str(pool["stratumPassword"])
             state.primary_pool = int(values.get("primarypoolindex", state.primary_pool))
             state.fallback_pool = int(values.get("secondarypoolindex", state.fallback_pool))
             return
@@ -479,6 +482,8 @@ class AxeOSSimulator(LoopbackServer):
             for field_name in ("URL", "Port", "User"):
                 if (key := f"{prefix}{field_name}".lower()) in values:
                     state.pools[slot][f"stratum{field_name}"] = values[key]
+            if (key := f"{prefix}password") in values:
+                state.stratum_password[slot] = str(values[key])
 
     # --- control -------------------------------------------------------------------
     def restart_now(self) -> None:

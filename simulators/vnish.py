@@ -23,6 +23,13 @@ HASHING = ("mining", "auto-tuning")
 
 # The writes VNish firmware with API keys enabled guards with x-api-key.
 KEYED_PATHS = frozenset({"/api/v1/settings", "/api/v1/system/reboot"})
+# An Antminer keeps three pools, each written without the stratum+tcp:// scheme.
+MAX_POOLS = 3
+STRATUM_SCHEME = "stratum+tcp://"
+DEFAULT_POOLS = (
+    {"url": "btc.example-pool.com:3333", "user": "bc1qexamplewallet.s19", "pass": "x", "order": 0},
+    {"url": "backup.example-pool.com:443", "user": "bc1qexamplewallet.s19", "pass": "backup-pass", "order": 1},
+)
 
 
 class VNishFault(enum.StrEnum):
@@ -79,6 +86,9 @@ class VNishState:
     preset: str = "3200"
     find_miner: bool = False
     tokens: dict[str, float] = field(default_factory=dict)
+    # The pools in the settings, and those the mining software runs (the settings' at its last start).
+    pools: list[dict[str, Any]] = field(default_factory=lambda: [dict(pool) for pool in DEFAULT_POOLS])
+    running_pools: list[dict[str, Any]] = field(default_factory=lambda: [dict(pool) for pool in DEFAULT_POOLS])
 
 
 class VNishSimulator(LoopbackServer):
@@ -128,6 +138,8 @@ class VNishSimulator(LoopbackServer):
         self.commands: list[str] = []
         # Every preset a client asked for, stored or not: tests check nothing outside the limits arrived.
         self.presets_received: list[str] = []
+        # Every settings body a client posted, stored or not.
+        self.settings_received: list[dict[str, Any]] = []
         # A heat spike (a blocked air intake): added to the chip temperature the preset settles on.
         self.extra_heat_c = 0.0
         # Wall-clock arrival of each command, for benchmarks that compare with Home Assistant's clock.
@@ -169,6 +181,8 @@ class VNishSimulator(LoopbackServer):
         state = self.state
         now = self.clock() if at is None else at
         state.state, state.since = name, now
+        if name == "starting":  # the mining software reads its pools when it starts
+            state.running_pools = [dict(pool) for pool in state.pools]
         follow = {
             "shutting-down": (self.timings.shutting_down, "stopped"),
             "starting": (self.timings.starting, "mining"),
@@ -196,7 +210,7 @@ class VNishSimulator(LoopbackServer):
             "miner_state": state,
             "miner_state_time": int(self.clock() - self.state.since),
             "find_miner": self.state.find_miner,
-            "restart_required": False,
+            "restart_required": self.restart_required,
             "reboot_required": False,
             "unlocked": True,
         }
@@ -249,19 +263,32 @@ class VNishSimulator(LoopbackServer):
                     "settings": {"mode": {"name": "auto"}},
                 },
                 "chains": chains,
-                "pools": [
-                    {"id": 0, "url": "stratum+tcp://btc.example-pool.com:3333", "pool_type": "UserPool",
-                     "user": "bc1qexamplewallet.s19", "status": "active" if hashing else "working",
-                     "accepted": 1200, "rejected": 3, "stale": 0, "ls_time": "0:00:12", "ping": 40},
-                    {"id": 1, "url": "stratum+tcp://backup.example-pool.com:443", "pool_type": "UserPool",
-                     "user": "bc1qexamplewallet.s19", "status": "working", "accepted": 0, "rejected": 0,
-                     "stale": 0, "ls_time": "0", "ping": 55},
-                    {"id": 2, "url": "stratum+tcp://devfee.vnish.example:3333", "pool_type": "DevFee",
-                     "user": "vnish.fee", "status": "working", "accepted": 30, "rejected": 0, "stale": 0,
-                     "ls_time": "0:03:00", "ping": 60},
-                ],
+                "pools": self._pools_document(hashing),
             },
         }  # fmt: skip
+
+    @property
+    def restart_required(self) -> bool:
+        """Return True while the settings hold pools the mining software has not started with."""
+        return self.state.pools != self.state.running_pools
+
+    def _pools_document(self, hashing: bool) -> list[dict[str, Any]]:
+        """List the running user pools (the first one active while hashing), then the firmware's fee pool."""
+        pools: list[dict[str, Any]] = []
+        for index, pool in enumerate(self.state.running_pools):
+            first = index == 0
+            pools.append(
+                {"id": index, "url": STRATUM_SCHEME + pool["url"], "pool_type": "UserPool", "user": pool["user"],
+                 "status": "active" if first and hashing else "working", "accepted": 1200 if first else 0,
+                 "rejected": 3 if first else 0, "stale": 0, "ls_time": "0:00:12" if first else "0",
+                 "ping": 40 + 15 * index}
+            )  # fmt: skip
+        pools.append(
+            {"id": len(pools), "url": "stratum+tcp://devfee.vnish.example:3333", "pool_type": "DevFee",
+             "user": "vnish.fee", "status": "working", "accepted": 30, "rejected": 0, "stale": 0,
+             "ls_time": "0:03:00", "ping": 60}
+        )  # fmt: skip
+        return pools
 
     def info_document(self) -> dict[str, Any]:
         """Build /api/v1/info."""
@@ -341,7 +368,8 @@ class VNishSimulator(LoopbackServer):
         return web.json_response(self.presets_document())
 
     async def _get_settings(self, request: web.Request) -> web.Response:
-        return web.json_response({"miner": {"overclock": {"preset": self.state.preset}, "pools": []}})
+        pools = [dict(pool) for pool in self.state.pools]
+        return web.json_response({"miner": {"overclock": {"preset": self.state.preset}, "pools": pools}})
 
     async def _mining_command(self, request: web.Request) -> web.Response:
         """POST /api/v1/mining/<command>: drive the state machine like the firmware."""
@@ -381,11 +409,33 @@ class VNishSimulator(LoopbackServer):
     async def _post_settings(self, request: web.Request) -> web.Response:
         """POST /api/v1/settings: only known presets are stored; the reply never says so."""
         body = await request.json()
-        preset = body.get("miner", {}).get("overclock", {}).get("preset")
-        self.presets_received.append(str(preset))
-        if preset in {p.name for p in self.presets}:
-            self.state.preset = preset
-        return web.json_response({"restart_required": False, "reboot_required": False})
+        self.settings_received.append(body)
+        miner = body.get("miner", {})
+        if "pools" in miner:
+            if (problem := self._store_pools(miner["pools"])) is not None:
+                return web.json_response({"err": problem}, status=400)
+        if "overclock" in miner:
+            preset = miner["overclock"].get("preset")
+            self.presets_received.append(str(preset))
+            if preset in {p.name for p in self.presets}:
+                self.state.preset = preset
+        return web.json_response({"restart_required": self.restart_required, "reboot_required": False})
+
+    def _store_pools(self, pools: Any) -> str | None:
+        """Store a whole pool list in priority order, or return why the firmware refuses it."""
+        if not isinstance(pools, list) or len(pools) > MAX_POOLS:
+            return f"pools must be a list of at most {MAX_POOLS}"
+        stored = []
+        for order, pool in enumerate(pools):
+            url = pool.get("url") if isinstance(pool, dict) else None
+            if not isinstance(url, str) or not url or "://" in url:
+                return f"invalid pool url: {url!r}"
+            stored.append(
+                {"url": url, "user": str(pool.get("user", "")), "pass": str(pool.get("pass", "")),
+                 "order": int(pool.get("order", order))}
+            )  # fmt: skip
+        self.state.pools = sorted(stored, key=lambda pool: pool["order"])
+        return None
 
     async def _set_fault(self, request: web.Request) -> web.Response:
         """POST /_sim/fault {"fault": "slow"}, {"failure": true} or {"heat": 15} (0 ends a heat spike)."""

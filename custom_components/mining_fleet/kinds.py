@@ -36,6 +36,7 @@ from .const import (
     SUBENTRY_RIG,
 )
 from .fleet.config_flow import FleetFlow
+from .miner.own_pool import async_remove_own_pool
 from .pool.config_flow import PoolFlow
 from .tuning.config_flow import TuningOptionsSteps
 from .tuning.controller import async_remove_tuning
@@ -62,8 +63,9 @@ class VNishOptionsFlow(TuningOptionsSteps, VNishOptionsSteps, WatchRigOptionsFlo
 
 
 async def async_remove_miner(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
-    """Delete a removed miner's tuning state and statistics."""
+    """Delete a removed miner's tuning state and statistics, and its remembered own pool."""
     await async_remove_tuning(hass, entry.entry_id)
+    await async_remove_own_pool(hass, entry.entry_id)
 
 
 type PlatformSetup = Callable[

@@ -9,7 +9,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
-from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import (
     config_validation as cv,
@@ -24,6 +24,8 @@ from .const import CONF_KIND, DOMAIN, KIND_ANTSPACE, MINER_KINDS
 from .logic.tuning import Tuning
 from .miner.coordinator import MinerCoordinator
 from .miner.registry import fleet_registry
+from .routing import async_route_hashrate
+from .routing.service import ATTR_HASHRATE_PH, ROUTE_HASHRATE_SCHEMA, answer, subnet_pool
 from .watchdog.rig import RIGS, RigWatchdog
 
 SERVICE_START_MINING = "start_mining"
@@ -35,6 +37,7 @@ SERVICE_APPLY_SAFE_SETTINGS = "apply_safe_settings"
 SERVICE_APPLY_PROFILE = "apply_profile"
 SERVICE_SET_SUPPLY_TEMPERATURE = "set_supply_temperature"
 SERVICE_RESET_COOLING = "reset_cooling"
+SERVICE_ROUTE_HASHRATE = "route_hashrate"
 ATTR_TEMPERATURE = "temperature"
 CONTAINER_KINDS = frozenset({KIND_ANTSPACE})
 ATTR_PROFILE = "profile"
@@ -318,6 +321,13 @@ async def _each(actions: Iterable[Awaitable[None]]) -> None:
         )
 
 
+async def _async_route_hashrate(call: ServiceCall) -> ServiceResponse:
+    """Send the fewest targeted miners covering the PH to the subnet's pool, the rest to their own pool."""
+    pool = subnet_pool(call.data)
+    miners = _targeted_any_miners(call)
+    return answer(call, await async_route_hashrate(call.hass, miners, call.data[ATTR_HASHRATE_PH], pool))
+
+
 async def _async_set_mining(call: ServiceCall, on: bool) -> None:
     """Validate every target first, then command them all at once."""
     await _each(miner.async_set_mining(on) for miner in _targeted_miners(call))
@@ -358,3 +368,10 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=SUPPLY_TEMPERATURE_SCHEMA,
     )
     hass.services.async_register(DOMAIN, SERVICE_RESET_COOLING, _async_reset_cooling, schema=SCHEMA)
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_ROUTE_HASHRATE,
+        _async_route_hashrate,
+        schema=ROUTE_HASHRATE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )

@@ -113,6 +113,24 @@ class AxeOSClient:
         await self.update_settings(pool_settings_body(primary, fallback, pool_slots=pool_slots))
 
     @bounded
+    async def set_pool_slot(self, slot: int, pool: PoolSettings, *, primary: int, secondary: int) -> None:
+        """Write one pool slot and choose the primary and fallback slots (2.15+); the other slots stay as they are."""
+        await self.update_settings(pool_slot_body(slot, pool, primary=primary, secondary=secondary))
+
+    @bounded
+    async def set_pool_indices(self, *, primary: int, secondary: int) -> None:
+        """Choose which stored slots are the primary and the fallback pool (2.15+)."""
+        await self.update_settings({"primaryPoolIndex": primary, "secondaryPoolIndex": secondary})
+
+    @bounded
+    async def set_primary_pool(self, url: str, port: int, user: str, password: str | None) -> None:
+        """Write the primary pool in the top-level keys (up to 2.14); None leaves the stored password as it is."""
+        body: dict[str, Any] = {"stratumURL": url, "stratumPort": port, "stratumUser": user}
+        if password is not None:
+            body["stratumPassword"] = password
+        await self.update_settings(body)
+
+    @bounded
     async def restart(self) -> None:
         """Reboot the miner; it replies first and goes away about a second later."""
         await self._post("/api/system/restart", idempotent=False)
@@ -131,6 +149,23 @@ class AxeOSClient:
     async def resume(self) -> None:
         """Resume hashing (2.14+)."""
         await self._post("/api/system/resume", idempotent=True)
+
+
+def pool_slot_body(slot: int, pool: PoolSettings, *, primary: int, secondary: int) -> dict[str, Any]:
+    """Build the PATCH body writing one pool slot and the primary and fallback indexes (2.15+)."""
+    return {
+        "pools": [
+            {
+                "id": slot,
+                "stratumURL": pool.url,
+                "stratumPort": pool.port,
+                "stratumUser": pool.user,
+                "stratumPassword": pool.password,
+            }
+        ],
+        "primaryPoolIndex": primary,
+        "secondaryPoolIndex": secondary,
+    }
 
 
 def pool_settings_body(

@@ -8,12 +8,14 @@ import re
 from typing import Any
 
 from .errors import ApiResponseError
-from .parse import as_number, finite, flag, identifier, items, number, text, whole
+from .parse import as_number, finite, flag, identifier, items, mapping, number, text, whole
 
 _SI_SUFFIX = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
 # Applied to a stripped, length-capped string with fullmatch: no nested repetition to backtrack over.
 _DIFF_PATTERN = re.compile(r"([0-9]{1,20}(?:\.[0-9]{1,20})?) ?([kKMGTPE]?)")
 _MAX_DIFF_TEXT = 48
+# AxeOS 2.15+ keeps up to 8 pool slots; a reply listing more is junk.
+MAX_POOL_SLOTS = 8
 
 
 def parse_difficulty(value: Any) -> float | None:
@@ -60,6 +62,33 @@ class PoolSettings:
     port: int
     user: str
     password: str = "x"  # noqa: S105 - stratum's conventional placeholder, not a secret
+
+
+@dataclass(frozen=True, slots=True)
+class PoolSlot:
+    """One of the pool slots of AxeOS 2.15+ (an empty slot has no pool)."""
+
+    id: int
+    pool: StratumPool | None
+
+
+def _pool_slots(value: Any) -> tuple[PoolSlot, ...]:
+    """Return the pool slots with a usable id in 0-7, each id once."""
+    slots: dict[int, PoolSlot] = {}
+    for raw in items(value)[: MAX_POOL_SLOTS * 2]:
+        slot = mapping(raw)
+        slot_id = whole(slot, "id")
+        if slot_id is None or not 0 <= slot_id < MAX_POOL_SLOTS or slot_id in slots:
+            continue
+        pool = _pool(slot.get("stratumURL"), slot.get("stratumPort"), slot.get("stratumUser"))
+        slots[slot_id] = PoolSlot(slot_id, pool)
+    return tuple(sorted(slots.values(), key=lambda slot: slot.id))
+
+
+def _slot_index(data: Mapping[str, Any], key: str) -> int | None:
+    """Return a pool slot index in 0-7, or None."""
+    index = whole(data, key)
+    return index if index is not None and 0 <= index < MAX_POOL_SLOTS else None
 
 
 def _pool(url: Any, port: Any, user: Any) -> StratumPool | None:
@@ -117,6 +146,9 @@ class SystemInfo:
     fallback_pool: StratumPool | None
     using_fallback: bool
     has_pool_slots: bool
+    pool_slots: tuple[PoolSlot, ...]
+    primary_pool_index: int | None
+    secondary_pool_index: int | None
     raw: Mapping[str, Any] = field(repr=False, compare=False)
 
     @property
@@ -133,6 +165,12 @@ class SystemInfo:
     def active_pool(self) -> StratumPool | None:
         """Return the pool the miner is hashing on now."""
         return self.fallback_pool if self.using_fallback else self.primary_pool
+
+    @property
+    def configured_pool(self) -> StratumPool | None:
+        """Return the pool the miner is set to mine on first: the primary slot on 2.15+, else the top-level one."""
+        slot = next((slot for slot in self.pool_slots if slot.id == self.primary_pool_index), None)
+        return slot.pool if slot is not None else self.primary_pool
 
     @property
     def efficiency(self) -> float | None:
@@ -192,6 +230,9 @@ class SystemInfo:
             ),
             using_fallback=bool(flag(data, "isUsingFallbackStratum")),
             has_pool_slots=isinstance(data.get("pools"), list),
+            pool_slots=_pool_slots(data.get("pools")),
+            primary_pool_index=_slot_index(data, "primaryPoolIndex"),
+            secondary_pool_index=_slot_index(data, "secondaryPoolIndex"),
             raw=dict(data),
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
@@ -14,14 +15,16 @@ from .errors import (
     ApiResponseError,
 )
 from .http import DeviceHttp, bounded
-from .parse import mapping, text
+from .parse import flag, mapping, text
 from .vnish_models import (
     VNishInfo,
+    VNishPoolSetting,
     VNishPreset,
     VNishStatus,
     VNishSummary,
     parse_current_preset,
     parse_presets,
+    parse_settings_pools,
     parse_settings_preset,
 )
 
@@ -177,3 +180,20 @@ class VNishClient:
         stored = parse_settings_preset(await self._request("GET", "settings"))
         if stored != name:
             raise ApiResponseError(f"{self.host} kept preset {stored!r} instead of {name!r}")
+
+    @bounded
+    async def pool_settings(self) -> tuple[VNishPoolSetting, ...]:
+        """Read the configured pools, first priority first."""
+        return parse_settings_pools(await self._request("GET", "settings"))
+
+    @bounded
+    async def set_pools(self, pools: Sequence[VNishPoolSetting]) -> bool:
+        """Write the whole pool list, confirm it from the settings, and return whether mining must restart."""
+        body = {"miner": {"pools": [pool.document() for pool in pools]}}
+        reply = await self._request("POST", "settings", body, idempotent=True)
+        # The reply looks the same whether anything was stored or not: only the settings tell.
+        stored = parse_settings_pools(await self._request("GET", "settings"))
+        wanted = [(pool.address, pool.user) for pool in sorted(pools, key=lambda pool: pool.order)]
+        if [(pool.address, pool.user) for pool in stored] != wanted:
+            raise ApiResponseError(f"{self.host} did not store the pools sent (it keeps {len(stored)} other ones)")
+        return bool(flag(mapping(reply), "restart_required"))

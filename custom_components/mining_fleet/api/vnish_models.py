@@ -29,6 +29,9 @@ MINER_STATES = (
 # listed board or fan becomes entities.
 MAX_CHAINS = 16
 MAX_FANS = 16
+# An Antminer keeps three pools; a settings reply listing dozens is junk.
+MAX_POOLS = 3
+_MAX_LISTED_POOLS = 16
 
 
 def _max_of(data: Mapping[str, Any], key: str) -> float | None:
@@ -276,3 +279,49 @@ def parse_settings_preset(data: Any) -> str | None:
     """Return the configured preset's name from settings."""
     overclock = mapping(mapping(mapping(data).get("miner")).get("overclock"))
     return text(overclock, "preset")
+
+
+@dataclass(frozen=True, slots=True)
+class VNishPoolSetting:
+    """One configured pool in the settings, in the form POST /api/v1/settings takes it back."""
+
+    url: str
+    user: str
+    # None when the firmware does not show it: the pool is then written back without one.
+    password: str | None
+    order: int
+
+    @property
+    def address(self) -> str:
+        """Return the URL without the stratum+tcp:// scheme, lowercase: how two spellings of a pool compare."""
+        return self.url.strip().lower().removeprefix("stratum+tcp://")
+
+    def document(self) -> dict[str, Any]:
+        """Return the pool as the settings write takes it (the URL without stratum+tcp://)."""
+        pool: dict[str, Any] = {"url": self.url.strip().removeprefix("stratum+tcp://"), "user": self.user}
+        if self.password is not None:
+            pool["pass"] = self.password
+        return pool | {"order": self.order}
+
+
+def parse_settings_pools(data: Any) -> tuple[VNishPoolSetting, ...]:
+    """Return the configured pools from settings, first priority first; raise when the reply has no pool list."""
+    raw_pools = mapping(mapping(data).get("miner")).get("pools")
+    if not isinstance(raw_pools, list):
+        raise ApiResponseError("VNish settings have no pool list")
+    pools = []
+    for index, raw in enumerate(raw_pools[:_MAX_LISTED_POOLS]):
+        pool = mapping(raw)
+        if not (url := text(pool, "url")) or not url.strip():
+            continue
+        order = whole(pool, "order")
+        password = pool.get("pass")
+        pools.append(
+            VNishPoolSetting(
+                url=url,
+                user=str(pool.get("user") or ""),
+                password=password if isinstance(password, str) else None,
+                order=order if order is not None else index,
+            )
+        )
+    return tuple(sorted(pools, key=lambda pool: pool.order))

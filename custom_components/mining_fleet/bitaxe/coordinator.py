@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import math
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -13,11 +14,12 @@ from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, Device
 from homeassistant.util import dt as dt_util
 
 from ..api.axeos import AxeOSClient
-from ..api.axeos_models import AsicInfo, SystemInfo
-from ..api.errors import ApiError
+from ..api.axeos_models import MAX_POOL_SLOTS, AsicInfo, PoolSettings, StratumPool, SystemInfo
+from ..api.errors import ApiError, ApiResponseError
 from ..const import DOMAIN
 from ..logic.bitaxe_limits import MIN_SAFE_FAN_PERCENT, TEMPERATURE_TARGET_RANGE, ModelLimits, model_limits
 from ..logic.guard import Limits, step_down
+from ..logic.pool_route import MinerPool, PoolChange, PoolRoute
 from ..logic.ramp import Point, plan_ramp
 from ..logic.tuning import Tuning
 from ..miner.coordinator import MinerCoordinator
@@ -55,6 +57,39 @@ def _running(info: SystemInfo) -> Tuning | None:
     if info.frequency is None or info.core_voltage is None:
         return None
     return Tuning(frequency_mhz=round(info.frequency), core_voltage_mv=round(info.core_voltage))
+
+
+def _miner_pool(pool: StratumPool | None) -> MinerPool | None:
+    """Return an AxeOS pool in the form every miner reports."""
+    return None if pool is None else MinerPool(pool.url, pool.port, pool.user)
+
+
+def _own_pool_record(info: SystemInfo) -> dict[str, Any]:
+    """Return what must be remembered to put the user's own pool back: its slots (2.15+) and the pool itself.
+
+    On 2.15+ the user's slots are never written, so their indexes are enough; the pool is kept
+    too, to tell when the miner is back on it and for firmware that no longer has slots.
+    """
+    pool = info.configured_pool
+    assert pool is not None
+    record: dict[str, Any] = {"url": pool.url, "port": pool.port, "user": pool.user}
+    if info.has_pool_slots and info.primary_pool_index is not None:
+        secondary = info.secondary_pool_index
+        record |= {
+            "primary": info.primary_pool_index,
+            "secondary": secondary if secondary is not None else info.primary_pool_index,
+        }
+    return record
+
+
+def _free_slot(info: SystemInfo, route: PoolRoute, taken: set[int]) -> int | None:
+    """Return the slot for the route: one already holding its pool, else an empty or unlisted one, never the user's."""
+    free = [slot for slot in info.pool_slots if slot.id not in taken]
+    same = [slot.id for slot in free if slot.pool and route.same_pool(slot.pool.url, slot.pool.port)]
+    empty = [slot.id for slot in free if slot.pool is None]
+    listed = {slot.id for slot in info.pool_slots} | taken
+    unlisted = [index for index in range(MAX_POOL_SLOTS) if index not in listed]
+    return next(iter(same + empty + unlisted), None)
 
 
 def _tuning(point: Point) -> Tuning:
@@ -300,6 +335,68 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
             await self._client.apply_tuning(frequency=frequency, core_voltage=voltage)
         if change.temperature_target_c is not None:
             await self._client.set_temperature_target(change.temperature_target_c)
+
+    @property
+    def configured_pool(self) -> MinerPool | None:
+        """Return the pool the Bitaxe is set to mine on first."""
+        return _miner_pool(self.info.configured_pool)
+
+    async def _send_pool_route(self, route: PoolRoute) -> PoolChange:
+        """Write the route into a free slot and make it primary (2.15+), or into the pool keys (up to 2.14), then restart."""
+        info = self._fresh
+        assert info is not None
+        if route.matches(_miner_pool(info.configured_pool)):
+            return PoolChange.UNCHANGED
+        own = await self.own_pool.async_get()
+        current = info.configured_pool
+        if own is None and current is not None and not route.same_pool(current.url, current.port):
+            own = _own_pool_record(info)
+            await self.own_pool.async_remember(own)
+        pool = PoolSettings(route.host, route.port, route.user, route.password)
+        if info.has_pool_slots:
+            await self._send_route_slot(info, pool, route, own or {})
+        else:
+            # The stored password is left alone: AxeOS never shows it, so it could not be put back.
+            await self._client.set_primary_pool(route.host, route.port, route.user, None)
+        await self._confirm_pool(MinerPool(route.host, route.port, route.user))
+        await self._client.restart()
+        return PoolChange.ROUTED
+
+    async def _send_route_slot(
+        self, info: SystemInfo, pool: PoolSettings, route: PoolRoute, own: dict[str, Any]
+    ) -> None:
+        """Write the route into a slot that is not the user's and make it primary, the user's pool its fallback."""
+        own_primary = own.get("primary", info.primary_pool_index or 0)
+        taken = {own_primary, own.get("secondary", own_primary)}
+        if (slot := _free_slot(info, route, taken)) is None:
+            raise self.no_free_pool_slot()
+        await self._client.set_pool_slot(slot, pool, primary=slot, secondary=own_primary)
+
+    async def _send_own_pool(self) -> PoolChange:
+        """Make the user's slots primary and fallback again (2.15+), or write the remembered pool back, then restart."""
+        info, own = self._fresh, await self.own_pool.async_get()
+        assert info is not None and own is not None
+        pool = MinerPool(str(own.get("url", "")), own.get("port"), str(own.get("user", "")))
+        primary, secondary = own.get("primary"), own.get("secondary")
+        if info.has_pool_slots and isinstance(primary, int) and isinstance(secondary, int):
+            back = (info.primary_pool_index, info.secondary_pool_index) == (primary, secondary)
+            if not back:
+                await self._client.set_pool_indices(primary=primary, secondary=secondary)
+        else:
+            back = pool.same_as(_miner_pool(info.configured_pool))
+            if not back:
+                await self._client.set_primary_pool(pool.url, pool.port or 0, pool.user, None)
+        if not back:
+            await self._confirm_pool(pool)
+            await self._client.restart()
+        await self.own_pool.async_forget()
+        return PoolChange.UNCHANGED if back else PoolChange.RETURNED
+
+    async def _confirm_pool(self, expected: MinerPool) -> None:
+        """Read the pool settings back: firmware that ignores a form (2.15+ drops the top-level keys) must not pass."""
+        stored = _miner_pool((await self._client.info()).configured_pool)
+        if not expected.same_as(stored):
+            raise ApiResponseError(f"{self.host} kept pool {stored} instead of {expected}")
 
     async def async_set_fan_speed(self, percent: float) -> None:
         """Switch to manual fan control at a duty between the safe floor and 100 %."""

@@ -25,8 +25,10 @@ from ..api.errors import (
 from ..const import DOMAIN, LOGGER, SCAN_INTERVAL
 from ..coordinator import MiningFleetCoordinator
 from ..logic.guard import Limits
+from ..logic.pool_route import MinerPool, PoolChange, PoolRoute
 from ..logic.tuning import Tuning, changes
 from ..tuning.controller import MinerTuning
+from .own_pool import OwnPoolMemory
 
 
 def api_error_key(err: ApiError) -> str:
@@ -73,6 +75,7 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
         # One command at a time per miner: an entity, a service and a behaviour never interleave.
         self._write_lock = asyncio.Lock()
         self.tuning = MinerTuning(self)
+        self.own_pool = OwnPoolMemory(hass, entry.entry_id)
 
     @property
     def host(self) -> str:
@@ -204,6 +207,54 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
     def refusal(self, setting: str, value: object, allowed: str) -> ServiceValidationError:
         """Return the translated refusal of a value outside the miner's safe options; nothing is sent."""
         return self._refused("value_not_allowed", setting=setting, value=str(value), allowed=allowed)
+
+    async def async_set_pool_route(self, route: PoolRoute | None) -> PoolChange:
+        """Send the miner to mine on a route, or back on the user's own pool (None); one already there gets no write.
+
+        The user's own pool settings are written to disk before the first switch, so the way back
+        survives a restart of Home Assistant; they are dropped once the miner is back on them.
+        The miner's settings are read afresh inside the write lock, so only a real change is sent.
+        """
+        if route is None and await self.own_pool.async_get() is None:
+            return PoolChange.UNCHANGED
+        change = PoolChange.UNCHANGED
+
+        async def send() -> None:
+            nonlocal change
+            change = await (self._send_pool_route(route) if route is not None else self._send_own_pool())
+
+        await self.async_write(send)
+        return change
+
+    def mines_on(self, route: PoolRoute) -> bool:
+        """Return True when the last poll shows the miner set to mine on the route's pool as its worker."""
+        return self.data is not None and route.matches(self.configured_pool)
+
+    def mines_on_pool_of(self, route: PoolRoute) -> bool:
+        """Return True when the last poll shows the miner set to mine on the route's pool, as any worker."""
+        pool = self.configured_pool if self.data is not None else None
+        return pool is not None and route.same_pool(pool.url, pool.port)
+
+    def no_free_pool_slot(self) -> HomeAssistantError:
+        """Return the error for a miner whose every pool slot holds one of the user's pools."""
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="no_free_pool_slot",
+            translation_placeholders={"name": self.name_for_user},
+        )
+
+    @property
+    @abstractmethod
+    def configured_pool(self) -> MinerPool | None:
+        """Return the pool the miner is set to mine on first, from the last poll."""
+
+    @abstractmethod
+    async def _send_pool_route(self, route: PoolRoute) -> PoolChange:
+        """Remember the user's own pool, then send the route (inside the write lock, after the identity check)."""
+
+    @abstractmethod
+    async def _send_own_pool(self) -> PoolChange:
+        """Put the remembered own pool back and forget it (inside the write lock, after the identity check)."""
 
     @property
     @abstractmethod

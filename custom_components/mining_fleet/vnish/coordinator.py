@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY, CONF_PASSWORD
@@ -15,9 +16,17 @@ from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, Device
 from ..api.errors import ApiError, ApiInvalidCredentialsError, ApiResponseError
 from ..api.parse import as_number
 from ..api.vnish import VNishClient
-from ..api.vnish_models import VNishInfo, VNishPreset, VNishStatus, VNishSummary
+from ..api.vnish_models import (
+    MAX_POOLS,
+    VNishInfo,
+    VNishPoolSetting,
+    VNishPreset,
+    VNishStatus,
+    VNishSummary,
+)
 from ..const import DOMAIN, LOGGER
 from ..logic.guard import Limits
+from ..logic.pool_route import MinerPool, PoolChange, PoolRoute
 from ..logic.ramp import plan_preset_ramp
 from ..logic.tuning import Tuning
 from ..miner.coordinator import MinerCoordinator
@@ -28,6 +37,16 @@ type VNishConfigEntry = ConfigEntry[VNishCoordinator]
 # Antminer chips run hotter than a Bitaxe's; VNish's own protection cuts in above 90 °C.
 DEFAULT_MAX_TEMPERATURE_C = 85.0
 MAX_TEMPERATURE_CAP_C = 90.0
+
+
+def _pools_of(record: dict[str, Any]) -> list[VNishPoolSetting]:
+    """Return the pools a remembered record holds (records are written by this module only)."""
+    return [VNishPoolSetting(**pool) for pool in record.get("pools", [])]
+
+
+def _same_pools(first: Sequence[VNishPoolSetting], second: Sequence[VNishPoolSetting]) -> bool:
+    """Return True when two pool lists name the same pools and workers in the same order."""
+    return [(pool.address, pool.user) for pool in first] == [(pool.address, pool.user) for pool in second]
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +274,44 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
         """Switch the preset and confirm it was stored."""
         assert change.preset is not None
         await self._client.set_preset(change.preset)
+
+    @property
+    def configured_pool(self) -> MinerPool | None:
+        """Return the user pool with the first priority (the lowest id the firmware lists)."""
+        pools = self.summary.pools
+        first = min(pools, key=lambda pool: pool.id, default=None)
+        return None if first is None else MinerPool(first.url, None, first.user)
+
+    async def _send_pool_route(self, route: PoolRoute) -> PoolChange:
+        """Put the route first and keep the user's pools after it, then restart mining when the firmware asks."""
+        current = await self._client.pool_settings()
+        if current and route.matches(MinerPool(current[0].url, None, current[0].user)):
+            return PoolChange.UNCHANGED
+        own = await self.own_pool.async_get()
+        if own is None and current and not route.same_pool(current[0].url):
+            own = {"pools": [asdict(pool) for pool in current]}
+            await self.own_pool.async_remember(own)
+        users = [pool for pool in (_pools_of(own) if own else current) if not route.same_pool(pool.url)]
+        first = VNishPoolSetting(route.address, route.user, route.password, 0)
+        kept = [replace(pool, order=order) for order, pool in enumerate(users[: MAX_POOLS - 1], start=1)]
+        await self._send_pools([first, *kept])
+        return PoolChange.ROUTED
+
+    async def _send_own_pool(self) -> PoolChange:
+        """Write the remembered pools back as they were, then restart mining when the firmware asks."""
+        own = await self.own_pool.async_get()
+        assert own is not None
+        pools = _pools_of(own)
+        back = _same_pools(await self._client.pool_settings(), pools)
+        if not back:
+            await self._send_pools(pools)
+        await self.own_pool.async_forget()
+        return PoolChange.UNCHANGED if back else PoolChange.RETURNED
+
+    async def _send_pools(self, pools: list[VNishPoolSetting]) -> None:
+        """Write the pools (confirmed by reading them back) and restart mining if they need it."""
+        if await self._client.set_pools(pools):
+            await self._client.restart()
 
     async def async_restart(self) -> None:
         """Restart the mining software."""
