@@ -28,7 +28,12 @@ MAX_POOLS = 3
 STRATUM_SCHEME = "stratum+tcp://"
 DEFAULT_POOLS = (
     {"url": "btc.example-pool.com:3333", "user": "bc1qexamplewallet.s19", "pass": "x", "order": 0},
-    {"url": "backup.example-pool.com:443", "user": "bc1qexamplewallet.s19", "pass": "backup-pass", "order": 1},
+    {
+        "url": "backup.example-pool.com:443",
+        "user": "bc1qexamplewallet.s19",
+        "pass": "backup-pass",
+        "order": 1,
+    },
 )
 
 
@@ -88,7 +93,9 @@ class VNishState:
     tokens: dict[str, float] = field(default_factory=dict)
     # The pools in the settings, and those the mining software runs (the settings' at its last start).
     pools: list[dict[str, Any]] = field(default_factory=lambda: [dict(pool) for pool in DEFAULT_POOLS])
-    running_pools: list[dict[str, Any]] = field(default_factory=lambda: [dict(pool) for pool in DEFAULT_POOLS])
+    running_pools: list[dict[str, Any]] = field(
+        default_factory=lambda: [dict(pool) for pool in DEFAULT_POOLS]
+    )
 
 
 class VNishSimulator(LoopbackServer):
@@ -407,13 +414,12 @@ class VNishSimulator(LoopbackServer):
         return web.json_response({"on": self.state.find_miner})
 
     async def _post_settings(self, request: web.Request) -> web.Response:
-        """POST /api/v1/settings: only known presets are stored; the reply never says so."""
+        """POST /api/v1/settings: pools as a whole list, only known presets; the reply never says what was stored."""
         body = await request.json()
         self.settings_received.append(body)
         miner = body.get("miner", {})
-        if "pools" in miner:
-            if (problem := self._store_pools(miner["pools"])) is not None:
-                return web.json_response({"err": problem}, status=400)
+        if "pools" in miner and (problem := self._store_pools(miner["pools"])) is not None:
+            return web.json_response({"err": problem}, status=400)
         if "overclock" in miner:
             preset = miner["overclock"].get("preset")
             self.presets_received.append(str(preset))

@@ -25,6 +25,7 @@ from custom_components.mining_fleet.api.pools.f2pool import F2PoolClient
 from custom_components.mining_fleet.api.subtensor import CommitmentRefusedError
 from custom_components.mining_fleet.api.subtensor_loopback import LoopbackChain
 from custom_components.mining_fleet.api.vnish import VNishClient
+from custom_components.mining_fleet.api.vnish_models import VNishPoolSetting
 
 from . import hostile
 from .hostile import HostileServer
@@ -68,6 +69,14 @@ CLIENTS = (
         lambda host, session: VNishClient(host, "admin", session, timeout=TIMEOUT).reboot(),
         "/api/v1/status",
         "/api/v1/system/reboot",
+    ),
+    # Writing pools sets values (resent once after a dropped connection): see the test of its own below.
+    ClientCase(
+        "vnish-pools",
+        lambda host, session: VNishClient(host, "admin", session, timeout=TIMEOUT).pool_settings(),
+        None,
+        "/api/v1/settings",
+        None,
     ),
     # Every Antspace operation is a GET (writes too): aiohttp may resend any of them, so no command case.
     ClientCase(
@@ -351,3 +360,21 @@ async def test_loopback_chain_refusal_that_is_not_json(serve: Serve, session: ai
     server = await serve(hostile.reply("409 Conflict", b"<html>busy</html>"))
     with pytest.raises(ApiResponseError, match="malformed"):
         await _loopback_chain(server.host, session).set_commitment(89, b"x")
+async def test_vnish_pool_write_is_resent_once_and_fails_as_ours(
+    serve: Serve, session: aiohttp.ClientSession
+) -> None:
+    """Pools are values, not a toggle: after a dropped connection the write goes once more; every failure is ours."""
+    pools = [VNishPoolSetting("pool.example:3333", "wallet.rig", "x", 0)]
+    server = await serve(hostile.reset_after_reading)
+    with pytest.raises(ApiConnectionError):
+        await VNishClient(server.host, "admin", session, timeout=TIMEOUT).set_pools(pools)
+    assert [path for _, path in server.requests].count("/api/v1/settings") == 2
+    for behaviour in (
+        hostile.deep_json,
+        hostile.bad_utf8,
+        hostile.slow_body,
+        hostile.reply("200 OK", b'{"restart_required": true}'),  # stored? the read-back has no pools: unknown
+    ):
+        server = await serve(behaviour)
+        with pytest.raises(ApiError):
+            await VNishClient(server.host, "admin", session, timeout=TIMEOUT).set_pools(pools)

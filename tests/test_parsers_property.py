@@ -44,6 +44,7 @@ from custom_components.mining_fleet.api.vnish_models import (
     VNishSummary,
     parse_current_preset,
     parse_presets,
+    parse_settings_pools,
     parse_settings_preset,
 )
 
@@ -105,8 +106,9 @@ AXEOS_INFO_KEYS = [
     "autofanspeed", "manualFanSpeed", "temptarget", "sharesAccepted", "sharesRejected", "bestDiff",
     "bestSessionDiff", "uptimeSeconds", "wifiRSSI", "overheat_mode", "miningPaused", "power_fault",
     "hardware_fault", "stratumURL", "stratumPort", "stratumUser", "fallbackStratumURL", "fallbackStratumPort",
-    "fallbackStratumUser", "isUsingFallbackStratum", "pools",
+    "fallbackStratumUser", "isUsingFallbackStratum", "pools", "primaryPoolIndex", "secondaryPoolIndex",
 ]  # fmt: skip
+AXEOS_POOL_SLOT = objects(["id", "stratumURL", "stratumPort", "stratumUser", "stratumPassword"])
 AXEOS_ASIC_KEYS = [
     "ASICModel", "deviceModel", "asicCount", "defaultFrequency", "frequencyOptions", "defaultVoltage",
     "voltageOptions",
@@ -170,7 +172,7 @@ PARSERS: dict[str, tuple[Callable[[Any], object], st.SearchStrategy[Any]]] = {
             },
         ),
     ),
-    "axeos.SystemInfo": (SystemInfo.from_dict, objects(AXEOS_INFO_KEYS)),
+    "axeos.SystemInfo": (SystemInfo.from_dict, objects(AXEOS_INFO_KEYS, {"pools": listed(AXEOS_POOL_SLOT)})),
     "axeos.AsicInfo": (AsicInfo.from_dict, objects(AXEOS_ASIC_KEYS)),
     "axeos.difficulty": (parse_difficulty, LEAVES),
     "axeos.version": (lambda value: parse_version(value if isinstance(value, str) else None), LEAVES),
@@ -191,6 +193,10 @@ PARSERS: dict[str, tuple[Callable[[Any], object], st.SearchStrategy[Any]]] = {
     "vnish.settings_preset": (
         parse_settings_preset,
         objects([], {"miner": objects([], {"overclock": objects(["preset"])})}),
+    ),
+    "vnish.settings_pools": (
+        parse_settings_pools,
+        objects([], {"miner": objects([], {"pools": listed(objects(["url", "user", "pass", "order"]))})}),
     ),
     "pool.braiins": (
         BraiinsClient.parse,
@@ -228,7 +234,9 @@ PARSERS: dict[str, tuple[Callable[[Any], object], st.SearchStrategy[Any]]] = {
 }
 
 # Properties computed from a model are part of what leaves the parser.
-COMPUTED = ("efficiency", "version", "active_pool", "supports_pause", "is_hashing", "tuned", "hashrate_ths")
+COMPUTED = (
+    "efficiency", "version", "active_pool", "configured_pool", "supports_pause", "is_hashing", "tuned", "hashrate_ths",
+)  # fmt: skip
 
 
 def assert_finite(value: Any, where: str = "model") -> None:

@@ -74,7 +74,9 @@ async def settle(hass: HomeAssistant, sim_clock: SimClock) -> None:
 
 def writes(miner: AxeOSSimulator | VNishSimulator) -> list[str]:
     """Return every request other than a read (a settings write, a restart) the miner received."""
-    return [request[1] for request in miner.requests if request[0] != "GET" and not request[1].endswith("/unlock")]
+    return [
+        request[1] for request in miner.requests if request[0] != "GET" and not request[1].endswith("/unlock")
+    ]
 
 
 def bitaxe_pool(miner: AxeOSSimulator) -> tuple[str, int, str]:

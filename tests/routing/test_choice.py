@@ -85,7 +85,9 @@ def test_choice_prefers_miners_already_routed() -> None:
     """A routed miner that still covers stays, though a smaller one would do."""
     fleet = [Candidate("big", 120, True), Candidate("small", 101, False)]
     assert choose_miners(fleet, 0.1).routed == {"big"}
-    assert choose_miners([Candidate("big", 120, False), Candidate("small", 101, False)], 0.1).routed == {"small"}
+    assert choose_miners([Candidate("big", 120, False), Candidate("small", 101, False)], 0.1).routed == {
+        "small"
+    }
 
 
 def test_choice_without_hashrate_or_win() -> None:
@@ -96,7 +98,7 @@ def test_choice_without_hashrate_or_win() -> None:
     assert (short.routed, short.covered_ths) == ({"a"}, 1.0)
     assert short.shortfall_ph == pytest.approx(0.002)
     for bad in (-0.1, math.nan, math.inf):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="finite number"):
             choose_miners(fleet, bad)
 
 
@@ -121,6 +123,11 @@ def test_ss58_addresses(text: str, valid: bool) -> None:
 def test_worker_name() -> None:
     """<prefix>.<hotkey>.<worker>, refusing parts the pool could misread."""
     assert worker_name("sn89auction", HOTKEY, "bitaxe_1") == f"sn89auction.{HOTKEY}.bitaxe_1"
-    for prefix, hotkey, worker in (("a.b", HOTKEY, "w"), ("p", HOTKEY, "w w"), ("p", "5x", "w"), ("", HOTKEY, "w")):
-        with pytest.raises(ValueError):
+    for prefix, hotkey, worker in (
+        ("a.b", HOTKEY, "w"),
+        ("p", HOTKEY, "w w"),
+        ("p", "5x", "w"),
+        ("", HOTKEY, "w"),
+    ):
+        with pytest.raises(ValueError, match="must be|not an SS58"):
             worker_name(prefix, hotkey, worker)

@@ -12,7 +12,16 @@ from custom_components.mining_fleet.logic.pool_route import PoolChange
 from simulators.axeos import Fault
 
 from ..tuning.conftest import SimClock
-from .conftest import SUBNET, SUBNET_HOST, AntminerSetup, BitaxeSetup, antminer_pools, bitaxe_pool, settle, writes
+from .conftest import (
+    SUBNET,
+    SUBNET_HOST,
+    AntminerSetup,
+    BitaxeSetup,
+    antminer_pools,
+    bitaxe_pool,
+    settle,
+    writes,
+)
 
 OWN_BITAXE = ("public-pool.io", 21496, "bc1qexamplewalletaddress0000000000000000.bitaxe")
 BACKUP_BITAXE = ("solo.ckpool.org", 3333, "bc1qexamplewalletaddress0000000000000000.backup")

@@ -195,5 +195,7 @@ class VNishClient:
         stored = parse_settings_pools(await self._request("GET", "settings"))
         wanted = [(pool.address, pool.user) for pool in sorted(pools, key=lambda pool: pool.order)]
         if [(pool.address, pool.user) for pool in stored] != wanted:
-            raise ApiResponseError(f"{self.host} did not store the pools sent (it keeps {len(stored)} other ones)")
+            raise ApiResponseError(
+                f"{self.host} did not store the pools sent (it keeps {len(stored)} other ones)"
+            )
         return bool(flag(mapping(reply), "restart_required"))

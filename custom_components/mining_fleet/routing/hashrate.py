@@ -39,7 +39,9 @@ class SubnetPool:
 
     def route(self, worker: str) -> PoolRoute:
         """Return the route of one miner, named worker; raise ValueError for a bad URL, hotkey or name."""
-        return PoolRoute.from_url(self.url, worker_name(self.worker_prefix, self.hotkey, worker), self.password)
+        return PoolRoute.from_url(
+            self.url, worker_name(self.worker_prefix, self.hotkey, worker), self.password
+        )
 
 
 @dataclass(frozen=True, slots=True)

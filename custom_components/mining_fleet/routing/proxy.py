@@ -16,7 +16,9 @@ from ..logic.auction.proxy import ProxyConfigError, set_target_hashrate
 
 def _refused(key: str, **placeholders: str) -> HomeAssistantError:
     """Return a translated error about the proxy's files."""
-    return HomeAssistantError(translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders)
+    return HomeAssistantError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
 
 
 def _replace_atomically(path: Path, text: str) -> None:
@@ -58,7 +60,9 @@ async def async_write_proxy_target(
         if not hass.config.is_allowed_path(path):
             raise _refused("proxy_path_not_allowed", path=path)
     try:
-        return await hass.async_add_executor_job(_write_target, Path(pools_file), Path(reload_sentinel), won_ph)
+        return await hass.async_add_executor_job(
+            _write_target, Path(pools_file), Path(reload_sentinel), won_ph
+        )
     except ProxyConfigError as err:
         raise _refused("proxy_file_invalid", path=pools_file, error=str(err)) from err
     except OSError as err:

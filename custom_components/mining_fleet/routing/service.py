@@ -20,7 +20,7 @@ ATTR_HASHRATE_PH = "hashrate_ph"
 ATTR_HOTKEY = "hotkey"
 ATTR_POOL_URL = "pool_url"
 ATTR_WORKER_PREFIX = "worker_prefix"
-ATTR_POOL_PASSWORD = "pool_password"
+ATTR_POOL_PASSWORD = "pool_password"  # noqa: S105 - a field name, not a secret
 _PREFIX_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 
@@ -44,7 +44,9 @@ ROUTE_HASHRATE_SCHEMA = vol.Schema(cv.TARGET_SERVICE_FIELDS).extend(
 
 def _refusal(key: str, **placeholders: str) -> ServiceValidationError:
     """Return a translated refusal of a field's value; nothing is sent."""
-    return ServiceValidationError(translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders)
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
 
 
 def subnet_pool(data: Mapping[str, Any]) -> SubnetPool:

@@ -81,13 +81,12 @@ def _names_subnet_pool(line: str) -> bool:
     return match is not None and match["value"].strip().lower() == SUBNET_POOL_NAME
 
 
-def _rewrite_table(body: list[str], target: str) -> list[str]:
+def _rewrite_table(body: list[str], target: str, ending: str) -> list[str]:
     """Return one table's lines with the target set and the weight removed, if it is the subnet's pool."""
     named = next((index for index, line in enumerate(body) if _names_subnet_pool(line)), None)
     if named is None:
         return body
     name_line = body[named]
-    ending = "\r\n" if name_line.endswith("\r\n") else "\n"
     indent = name_line[: len(name_line) - len(name_line.lstrip())]
     result = []
     for index, line in enumerate(body):
@@ -112,10 +111,11 @@ def set_target_hashrate(text: str, won_ph: Decimal | str | float) -> str:
     if not any(_is_subnet_pool(entry) for entry in before):
         raise ProxyConfigError(f'the pools file has no [[pools.main]] entry named "{SUBNET_POOL_NAME}"')
     lines = text.splitlines(keepends=True)
+    ending = "\r\n" if "\r\n" in text else "\n"
     result: list[str] = []
     previous = 0
     for start, end in _table_ranges(lines):
-        result += lines[previous:start] + _rewrite_table(lines[start:end], target)
+        result += lines[previous:start] + _rewrite_table(lines[start:end], target, ending)
         previous = end
     result += lines[previous:]
     edited = "".join(result)
