@@ -95,6 +95,7 @@ async def test_bitaxe_without_a_free_slot_is_refused(hass: HomeAssistant, bitaxe
         await entry.runtime_data.async_set_pool_route(SUBNET.route("rig"))
     assert caught.value.translation_key == "no_free_pool_slot"
     assert writes(miner) == []
+    assert await entry.runtime_data.own_pool.async_get() is None  # nothing switched, nothing to remember
 
 
 async def test_bitaxe_up_to_2_14_rewrites_the_primary_pool_and_keeps_its_password(

@@ -9,6 +9,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.util import dt as dt_util
@@ -349,12 +350,17 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
             return PoolChange.UNCHANGED
         own = await self.own_pool.async_get()
         current = info.configured_pool
-        if own is None and current is not None and not route.same_pool(current.url, current.port):
+        first_switch = own is None and current is not None and not route.same_pool(current.url, current.port)
+        if first_switch:
             own = _own_pool_record(info)
+        slot = self._route_slot(info, route, own or {}) if info.has_pool_slots else None
+        if first_switch and own is not None:
             await self.own_pool.async_remember(own)
         pool = PoolSettings(route.host, route.port, route.user, route.password)
-        if info.has_pool_slots:
-            await self._send_route_slot(info, pool, route, own or {})
+        if slot is not None:
+            # The user's own pool is the fallback: if the subnet's pool is down, the miner still earns.
+            own_primary = (own or {}).get("primary", info.primary_pool_index or 0)
+            await self._client.set_pool_slot(slot, pool, primary=slot, secondary=own_primary)
         else:
             # The stored password is left alone: AxeOS never shows it, so it could not be put back.
             await self._client.set_primary_pool(route.host, route.port, route.user, None)
@@ -362,15 +368,16 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
         await self._client.restart()
         return PoolChange.ROUTED
 
-    async def _send_route_slot(
-        self, info: SystemInfo, pool: PoolSettings, route: PoolRoute, own: dict[str, Any]
-    ) -> None:
-        """Write the route into a slot that is not the user's and make it primary, the user's pool its fallback."""
+    def _route_slot(self, info: SystemInfo, route: PoolRoute, own: dict[str, Any]) -> int:
+        """Return the slot the route goes into (never one of the user's two), refusing when none is free."""
         own_primary = own.get("primary", info.primary_pool_index or 0)
-        taken = {own_primary, own.get("secondary", own_primary)}
-        if (slot := _free_slot(info, route, taken)) is None:
-            raise self.no_free_pool_slot()
-        await self._client.set_pool_slot(slot, pool, primary=slot, secondary=own_primary)
+        if (slot := _free_slot(info, route, {own_primary, own.get("secondary", own_primary)})) is None:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="no_free_pool_slot",
+                translation_placeholders={"name": self.name_for_user},
+            )
+        return slot
 
     async def _send_own_pool(self) -> PoolChange:
         """Make the user's slots primary and fallback again (2.15+), or write the remembered pool back, then restart."""

@@ -235,14 +235,6 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
         pool = self.configured_pool if self.data is not None else None
         return pool is not None and route.same_pool(pool.url, pool.port)
 
-    def no_free_pool_slot(self) -> HomeAssistantError:
-        """Return the error for a miner whose every pool slot holds one of the user's pools."""
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="no_free_pool_slot",
-            translation_placeholders={"name": self.name_for_user},
-        )
-
     @property
     @abstractmethod
     def configured_pool(self) -> MinerPool | None:
