@@ -360,6 +360,8 @@ async def test_loopback_chain_refusal_that_is_not_json(serve: Serve, session: ai
     server = await serve(hostile.reply("409 Conflict", b"<html>busy</html>"))
     with pytest.raises(ApiResponseError, match="malformed"):
         await _loopback_chain(server.host, session).set_commitment(89, b"x")
+
+
 async def test_vnish_pool_write_is_resent_once_and_fails_as_ours(
     serve: Serve, session: aiohttp.ClientSession
 ) -> None:

@@ -10,6 +10,8 @@ import pytest
 from custom_components.mining_fleet.api.subtensor_loopback import LoopbackChain
 from simulators.subtensor import FakeChain, SubtensorSimulator, fake_ss58
 
+from ..routing.conftest import antminer  # noqa: F401 - the routing tests' Antminer fixture, used here too
+
 NETUID = 89
 OUR_HOTKEY = fake_ss58("our-miner")
 

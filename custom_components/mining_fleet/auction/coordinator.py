@@ -28,11 +28,17 @@ from ..coordinator import MiningFleetCoordinator
 from ..logic.auction import epoch_start, fp18, window_for_block
 from ..logic.auction.replay import STALE_BLOCKS, Outcome, Snapshot, replay
 from ..miner.registry import fleet_registry
+from ..routing import SubnetPool, async_route_devices, async_write_proxy_target
 from .settings import (
     CONF_MINERS,
     CONF_NETUID,
     CONF_NETWORK,
+    CONF_POOLS_TOML,
     CONF_PRICE,
+    CONF_RELOAD_SENTINEL,
+    CONF_ROUTING,
+    ROUTING_MINERS,
+    ROUTING_PROXY,
     BidProblem,
     bid_text,
 )
@@ -109,6 +115,8 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
         self._bid_problem: str | None = None
         self._announced_start: int | None = None
         self._store = auction_store(hass, entry.entry_id)
+        # What the last routing did (the entry's own routing mode), for the Hashrate won sensor.
+        self.routing: dict[str, Any] | None = None
 
     @property
     def device_info(self) -> DeviceInfo:
@@ -143,6 +151,7 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
                 started, outcome = previous.window_started, previous.outcome
             else:
                 started, outcome = await self._async_replay(window)
+                self._route(outcome)
             if time.monotonic() >= self._commitment_due:
                 await self._async_check_commitment()
         except ApiError as err:
@@ -193,6 +202,35 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
                 window.index,
             )
         return started, outcome
+
+    def _route(self, outcome: Outcome) -> None:
+        """Send the window's won hashrate where the routing option says, in the background."""
+        mode = self.config_entry.options.get(CONF_ROUTING)
+        if mode in (ROUTING_MINERS, ROUTING_PROXY):
+            self.config_entry.async_create_background_task(
+                self.hass, self._async_route(mode, _ph(outcome.won_ph) or 0.0), f"{DOMAIN} auction routing"
+            )
+
+    async def _async_route(self, mode: str, won_ph: float) -> None:
+        """Route to the chosen miners or write the proxy's target; a failure is logged and shown, never raised."""
+        options = self.config_entry.options
+        try:
+            if mode == ROUTING_PROXY:
+                await async_write_proxy_target(
+                    self.hass, options[CONF_POOLS_TOML], options[CONF_RELOAD_SENTINEL], won_ph
+                )
+                self.routing = {"mode": mode, "target_ph": won_ph}
+            else:
+                result = await async_route_devices(
+                    self.hass, options.get(CONF_MINERS, []), won_ph, SubnetPool(self.hotkey)
+                )
+                self.routing = {"mode": mode, **result.as_dict()}
+                if result.failures:
+                    LOGGER.warning("%s: routing failed for %s", self.config_entry.title, result.failures)
+        except (HomeAssistantError, ValueError) as err:
+            LOGGER.warning("%s: routing %s PH failed: %s", self.config_entry.title, won_ph, err)
+            self.routing = {"mode": mode, "error": str(err)}
+        self.async_update_listeners()
 
     def _wanted_bid(self) -> str | None:
         """Return the bid the options ask for, or None (and why) when there is none to publish."""
