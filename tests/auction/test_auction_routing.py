@@ -10,12 +10,7 @@ from homeassistant.helpers import device_registry as dr
 from simulators.subtensor import DEMO, FakeChain, apply_scenario
 
 from ..conftest import set_up_entry
-from ..routing.conftest import (  # noqa: F401 - the fixture
-    SUBNET_HOST,
-    AntminerSetup,
-    antminer,
-    antminer_pools,
-)
+from ..routing.conftest import SUBNET_HOST, AntminerSetup, antminer_pools
 from .conftest import FakeChainFactory
 from .test_auction_entry import NETUID, OURS, WINDOW_1, WINDOW_2, auction_entry, until, write_wallet
 
