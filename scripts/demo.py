@@ -5,7 +5,10 @@ overview is confirmed from Discovered as a user would, the two Gammas get day an
 and follow a night-tariff schedule through the Time-of-use blueprint, and two watched rigs are
 added: a HiveOS rig known only as a pool worker on a simulated Kasa strip outlet (found by
 discovery sent to 127.0.0.1), and the first Bitaxe behind a simulated Kasa plug. A hang is triggered from the command line
-(the demo prints the curl line) so the whole watchdog loop can be watched in the UI.
+(the demo prints the curl line) so the whole watchdog loop can be watched in the UI. Two Antspace
+containers hold miners, and a subnet-89 auction on the project's fake chain (a block every 0.5 s,
+so a window every 30 s) bids the Antminers' hashrate and routes what it wins to them, window by
+window: the validators' cap alternates, so one window is won and the next lost.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from datetime import UTC, datetime
+import json
 from pathlib import Path
 import re
 import secrets
@@ -24,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiohttp import web
 
+from custom_components.mining_fleet.logic.auction import epoch_start, window_for_block
 from scripts.hass_runner import ROOT, USERNAME, HassApi, free_port, running_home_assistant
 from simulators import pools
 from simulators.antspace import AntspaceSimulator
@@ -32,6 +37,7 @@ from simulators.kasa import KasaSimulator, load_fixture
 from simulators.pools import PoolSimulator, SimWorker
 from simulators.rig import PoweredRig
 from simulators.server import LOOPBACK
+from simulators.subtensor import DEMO, FakeChain, SubtensorSimulator, apply_scenario
 from simulators.vnish import VNishSimulator
 
 BITAXES = (("2.9", "ultra"), ("2.12", "supra"), ("2.15", "gamma"), ("2.15", "gamma"))
@@ -345,6 +351,87 @@ async def add_alert_response(api: HassApi) -> str:
     return status
 
 
+# A well-known public development address (Alice): the fake chain needs no key, the wallet only this.
+AUCTION_HOTKEY = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+AUCTION_NETUID = 89
+CHAIN_BLOCK_MS = 500
+SUBNET_POOL_HOST = "stratum.infinitehash.xyz"
+
+
+def alternate_caps(chain: FakeChain) -> None:
+    """Ten blocks before each window, have the validators publish a cap that wins the window or loses it."""
+    plenty = {"alpha_tao": "0.25", "hashp_usdc": "50", "tao_usdc": "45"}
+
+    def before_window(head: int) -> None:
+        index, _, end = window_for_block(head, epoch_start(head, AUCTION_NETUID, 360))
+        if end - head != 10:
+            return
+        cap = "0.4" if index % 2 else "0.000001"  # 133 PH for everyone, or less than one worker
+        for validator in [
+            c.hotkey for c in chain.commitments_at(AUCTION_NETUID, head) if c.data[:4] == b"1;p;"
+        ]:
+            chain.commit_prices(AUCTION_NETUID, validator, **plenty, cap=cap)
+
+    chain.add_listener(before_window)
+
+
+async def start_chain() -> SubtensorSimulator:
+    """Start the fake chain with the demo's validators and bidders, and our hotkey registered."""
+    chain = FakeChain()
+    apply_scenario(chain, DEMO)
+    chain.register_neuron(AUCTION_NETUID, AUCTION_HOTKEY)
+    alternate_caps(chain)
+    simulator = SubtensorSimulator(chain, block_ms=CHAIN_BLOCK_MS)
+    await simulator.start()
+    return simulator
+
+
+def write_wallet(config_dir: Path) -> Path:
+    """Write a wallet whose hotkey file holds only the public address (the fake chain signs nothing)."""
+    hotkeys = config_dir / "bittensor-wallets" / "demo" / "hotkeys"
+    hotkeys.mkdir(parents=True, exist_ok=True)
+    (hotkeys / "default").write_text(json.dumps({"ss58Address": AUCTION_HOTKEY}))
+    return config_dir / "bittensor-wallets"
+
+
+async def add_auction(
+    api: HassApi, chain: SubtensorSimulator, config_dir: Path, antminers: list[str]
+) -> None:
+    """Add the auction through the config flow: bid the Antminers' rated hashrate and route wins to them."""
+    chain_step = {
+        "network": chain.url,
+        "netuid": AUCTION_NETUID,
+        "wallet_path": str(write_wallet(config_dir)),
+        "wallet_name": "demo",
+        "hotkey": "default",
+    }
+
+    def bid(form: dict[str, Any]) -> dict[str, Any]:
+        (field,) = [item for item in form["data_schema"] if item["name"] == "miners"]
+        options = field["selector"]["select"]["options"]
+        miners = [option["value"] for option in options if option["label"] in antminers]
+        return {"price": 1.0, "bid_source": "miners", "miners": miners, "routing": "miners"}
+
+    result = await api.add_entry([{"next_step_id": "auction"}, chain_step, bid])
+    print(
+        f"added {result['title']} on the fake chain at {chain.url}: bids the Antminers, routes wins to them"
+    )
+
+
+async def check_auction(antminers: list[VNishSimulator], limit_seconds: float = 120) -> bool:
+    """See the Antminers move to the subnet's pool in a won window and back home in a lost one."""
+    history: list[bool] = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit_seconds
+    while loop.time() < deadline and history[-2:] != [True, False]:
+        routed = all(SUBNET_POOL_HOST in miner.state.pools[0]["url"] for miner in antminers)
+        if not history or history[-1] != routed:
+            history.append(routed)
+        await asyncio.sleep(0.5)
+    print(f"the auction's routing, window by window (True: the Antminers mine for the subnet): {history}")
+    return history[-2:] == [True, False]
+
+
 async def check_container(
     api: HassApi, hk3: AntspaceSimulator, status: str, antminers: list[VNishSimulator]
 ) -> bool:
@@ -440,6 +527,7 @@ async def run(args: argparse.Namespace) -> int:
     rigs = await start_outlets(bitaxes[0], pool)
     control = await start_hang_control(rigs)
     containers = await start_containers()
+    chain = await start_chain()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
@@ -455,6 +543,7 @@ async def run(args: argparse.Namespace) -> int:
             inside = {"hk3": antminer_names, "immersion": [b.state.hostname for b in bitaxes[:2]]}
             await add_containers(api, containers, inside)
             hk3_status = await add_alert_response(api)
+            await add_auction(api, chain, config_dir, antminer_names)
             # What the automation does when Home Assistant starts; it was added after the start.
             ramp = asyncio.create_task(ramp_to_current_period(api, gammas))
             print(
@@ -466,18 +555,20 @@ async def run(args: argparse.Namespace) -> int:
             print("raise or clear a leak in a cooling container (the next poll, within 30 s, shows it):")
             for command in fault_commands(containers):
                 print(f"  {command}")
+            print(f"the auction's fake chain: {chain.url} (a window every {60 * CHAIN_BLOCK_MS // 1000} s)")
             if args.check:
                 live = await check_live(api)
                 if live:
                     return live
                 tuned = await check_tuning(ramp, gammas)
+                auctioned = await check_auction(antminers)  # before the leak stops the Antminers
                 cooled = await check_container(api, containers[0], hk3_status, antminers)
-                return 0 if await check_watchdog(api, rigs) and tuned and cooled else 1
+                return 0 if await check_watchdog(api, rigs) and tuned and auctioned and cooled else 1
             print("Ctrl-C stops the miners and Home Assistant.", flush=True)
             await stop.wait()
     finally:
         await control.cleanup()
-        for server in [*bitaxes, *antminers, pool, *containers]:
+        for server in [*bitaxes, *antminers, pool, *containers, chain]:
             await server.stop()
         for rig in rigs.values():
             await rig.outlet.stop()
