@@ -26,7 +26,7 @@ async def _bitaxe_form(hass: HomeAssistant) -> str:
     """Open the user menu, pick Bitaxe, return the flow id."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["bitaxe", "vnish", "pool", "antspace", "fleet", "watchdog"]
+    assert result["menu_options"] == ["bitaxe", "vnish", "pool", "antspace", "auction", "fleet", "watchdog"]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "bitaxe"})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "bitaxe"

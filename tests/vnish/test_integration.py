@@ -33,7 +33,7 @@ PREFIX = "antminer_s19"
 
 async def _vnish_form(hass: HomeAssistant) -> str:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["menu_options"] == ["bitaxe", "vnish", "pool", "antspace", "fleet", "watchdog"]
+    assert result["menu_options"] == ["bitaxe", "vnish", "pool", "antspace", "auction", "fleet", "watchdog"]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "vnish"})
     assert result["step_id"] == "vnish"
     return result["flow_id"]
