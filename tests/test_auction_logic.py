@@ -17,7 +17,7 @@ from custom_components.mining_fleet.logic.auction import (
     split_hashrate,
     window_for_block,
 )
-from custom_components.mining_fleet.logic.auction.codec import decode_prices
+from custom_components.mining_fleet.logic.auction.codec import Prices, decode_prices
 
 D = Decimal
 
@@ -52,7 +52,9 @@ def test_the_spec_bid_example() -> None:
         b"2;b;BTC,1=",  # an empty group
         b"2;b;BTC,1=0.25:1001",  # more than 1000 workers
         b"2;p;BTC,1=0.25:1",  # not a bid
-        b"3;b;BTC,1=0.25:1",  # unknown version
+        b"x;b;BTC,1=0.25:1",  # no version number
+        b"2;b;BTC,1=0.25:1;",  # an empty group
+        b"2;b;BTC=0.25:1",  # no price
         b"\xfe\xfe;b;x",  # not UTF-8
         b"2;b",  # too few fields
     ],
@@ -60,6 +62,21 @@ def test_the_spec_bid_example() -> None:
 def test_invalid_bids_are_none(raw: bytes) -> None:
     """Each rule broken makes the whole commitment invalid."""
     assert decode_bid(raw) is None
+
+
+def test_other_miners_bids_read_as_validators_read_them() -> None:
+    """Spaces, signs, "1.", any version from 2 (v2) or below 2 (v1); an empty v2 bid is valid and bids nothing."""
+    assert decode_bid(b"3;b; BTC , 1. = 0.25 : +2 ") == [(D("0.25"), D("1"), 2)]
+    assert decode_bid(b"02;b;BTC,1=0.25:1,0.250:1") == [(D("0.25"), D("1"), 2)]
+    assert decode_bid(b"0;b;1=0.1") == [(D("0.1"), D("1"), 1)]
+    assert decode_bid(b"2;b;") == []
+    assert decode_bid(b"2;b;BTC,1=0.1:1;BTC,1=0.1:1") == [(D("0.1"), D("1"), 1), (D("0.1"), D("1"), 1)]
+
+
+def test_a_ban_bitmap_counts_only_at_32_bytes() -> None:
+    """A shorter or longer suffix bans nobody (validators read it as all zeros)."""
+    assert decode_prices(b"1;p;cap=0.4\xff" + b"\xff" * 16) == Prices({"cap": 4 * 10**17}, frozenset())
+    assert decode_prices(b"1;p;cap=0.4\xff" + b"\x01" * 33) == Prices({"cap": 4 * 10**17}, frozenset())
 
 
 def test_v1_and_binary_suffix_and_merging() -> None:
@@ -160,4 +177,5 @@ def test_prices_with_a_ban_bitmap() -> None:
     prices = decode_prices(raw)
     assert prices is not None and prices.banned == {10}
     assert prices.values["cap"] == fp18.of("0.4")
-    assert decode_prices(b"1;p;ALPHA_TAO=x") is None
+    # A pair that does not read is skipped; the commitment still counts (its stake votes on bans).
+    assert decode_prices(b"1;p;ALPHA_TAO=x;cap=0.4") == Prices({"cap": 4 * 10**17}, frozenset())

@@ -6,12 +6,14 @@ from decimal import Decimal
 from itertools import product
 
 from hypothesis import given, settings, strategies as st
+import pytest
 
 from custom_components.mining_fleet.logic.auction import fp18, select_winners
 from custom_components.mining_fleet.logic.auction.codec import Bid
 from custom_components.mining_fleet.logic.auction.replay import Snapshot, reconcile, replay
 from custom_components.mining_fleet.logic.auction.solver import (
     Item,
+    capacity_of,
     cost_of,
     select_winners as select_items,
     solver_seed,
@@ -82,9 +84,9 @@ def test_values_and_costs_round_as_the_reference() -> None:
     assert cost_of(Item("A", F("0.0000005"), F("1"))) == 1
 
 
-def _best_by_brute_force(items: list[Item], budget: int) -> tuple[int, int]:
+def _best_by_brute_force(items: list[Item], budget: float) -> tuple[int, int]:
     """Return the best (value, -cost) over every subset, the validators' objective."""
-    capacity = budget * 1_000_000 // fp18.ONE
+    capacity = capacity_of(budget)
     best = (0, 0)
     for picks in product((0, 1), repeat=len(items)):
         chosen = [item for item, pick in zip(items, picks, strict=True) if pick]
@@ -104,11 +106,11 @@ workers = st.lists(st.tuples(st.sampled_from("ABC"), sizes, prices), min_size=1,
 def test_the_solver_finds_the_validators_optimum(offers: list[tuple[str, str, str]], tenths: int) -> None:
     """Against every subset: the winners fit, reach the most PH, and the least cost at that PH."""
     items = [Item(hotkey, F(size), F(price)) for hotkey, size, price in offers]
-    budget = F(str(D(tenths) / 100))
+    budget = tenths / 100
     chosen = select_items(items, budget, 7)
     eligible = [item for item in items if item.price <= F("1.05")]
     value, cost = sum(value_of(item) for item in chosen), sum(cost_of(item) for item in chosen)
-    assert cost <= budget * 1_000_000 // fp18.ONE
+    assert cost <= capacity_of(budget)
     assert (value, -cost) == _best_by_brute_force(eligible, budget)
 
 
@@ -119,8 +121,7 @@ def test_the_result_does_not_depend_on_the_seed(
 ) -> None:
     """Equal workers are chosen by chain order, so any seed gives the same winners."""
     items = [Item(hotkey, F(size), F(price)) for hotkey, size, price in offers]
-    budget = F(str(D(tenths) / 100))
-    assert select_items(items, budget, seed) == select_items(items, budget, 1)
+    assert select_items(items, tenths / 100, seed) == select_items(items, tenths / 100, 1)
 
 
 def test_reconciliation_counts_matching_winners() -> None:
@@ -164,7 +165,7 @@ def test_a_window_replayed_from_its_snapshot() -> None:
         ("them", START - 10, b"2;b;BTC,0.9=0.45:1"),
     ]
     outcome = replay(snapshot(chain, {"v1": 60, "v2": 40, "us": 0, "them": 0}), "us")
-    assert outcome.budget == F("0.6642")  # 664.2 PH at cap 0.001
+    assert outcome.budget == pytest.approx(0.6642)  # 664.2 PH at cap 0.001
     assert outcome.prices == {"TAO_USDC": F("45"), "ALPHA_TAO": F("0.25"), "HASHP_USDC": F("50")}
     assert (outcome.bidders, outcome.items, outcome.cap) == (2, 4, F("0.001"))
     # 0.6642 PH: the 0.45 PH of "them" (cheaper) and our 0.45, or two 0.25 and one 0.45 -> 0.95 > budget.
@@ -211,7 +212,7 @@ def test_a_missing_cap_means_the_whole_budget() -> None:
     outcome = replay(
         snapshot([("v", START - 1, raw), ("us", START - 1, b"2;b;BTC,1=0.45:3")], {"v": 1, "us": 0}), "us"
     )
-    assert outcome.cap == fp18.ONE and outcome.budget == F("664.2")
+    assert outcome.cap == fp18.ONE and outcome.budget == 664.2
     assert outcome.won_ph == F("1.35")
 
 

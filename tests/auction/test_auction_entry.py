@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from decimal import Decimal
 import json
 from pathlib import Path
 from typing import Any
@@ -115,7 +114,7 @@ async def test_the_current_window_is_replayed_and_our_bid_published(
     assert entry.state is ConfigEntryState.LOADED
     assert state(hass, "window") == "1"
     expected = replay(_snapshot(chain.chain, WINDOW_1), OURS)
-    assert float(state(hass, "budget")) == pytest.approx(float(Decimal(expected.budget or 0) / 10**18))
+    assert float(state(hass, "budget")) == pytest.approx(expected.budget)
     assert state(hass, "bidders") == str(expected.bidders) == "4"  # the banned one dropped; 1.08 still bids
     [event] = events
     assert (

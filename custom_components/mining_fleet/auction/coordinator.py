@@ -304,7 +304,7 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
             "window": data.window.index,
             "start_block": data.window.start,
             "end_block": data.window.end,
-            "budget_ph": _ph(outcome.budget),
+            "budget_ph": outcome.budget,
             "won_ph": _ph(outcome.won_ph),
             "lost_ph": _ph(outcome.lost_ph),
             "won": [_line(line.hashrate, line.price, line.won) for line in lines if line.won],

@@ -109,7 +109,7 @@ SENSORS: tuple[Description, ...] = (
         value_fn=_from_data(_next_window),
     ),
     MiningFleetSensorDescription(
-        key="budget", translation_key="budget", **_PH, value_fn=_from_outcome(lambda o: _fp18(o.budget))
+        key="budget", translation_key="budget", **_PH, value_fn=_from_outcome(lambda o: o.budget)
     ),
     _price("TAO_USDC", USD_PER_TAO, 2),
     _price("ALPHA_TAO", "TAO", 6),

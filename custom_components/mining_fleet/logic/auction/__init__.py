@@ -38,9 +38,10 @@ def decode_bid(raw: bytes) -> list[tuple[Decimal, Decimal, int]] | None:
 def budget_ph(
     alpha_tao: Number, tao_usdc: Number, hashp_usdc: Number, share_fraction: Number, cap: Number
 ) -> Decimal:
-    """Return the PH the subnet buys this window."""
-    values = (alpha_tao, tao_usdc, hashp_usdc, share_fraction, cap)
-    return fp18.decimal(_budget_ph(*(fp18.of(value) for value in values)))
+    """Return the PH the subnet buys this window, as validators compute it (share_fraction: split[1] / 65535)."""
+    share = int(float(share_fraction) * 0.41 * fp18.ONE)
+    budget = _budget_ph(fp18.of(alpha_tao), fp18.of(tao_usdc), fp18.of(hashp_usdc), share, fp18.of(cap))
+    return Decimal(repr(budget))
 
 
 def select_winners(
@@ -53,7 +54,7 @@ def select_winners(
         if Decimal(hashrate) > 0 and Decimal(price) >= 0
         for _ in range(count)
     ]
-    winners = _select_winners(items, fp18.of(budget_ph), seed)
+    winners = _select_winners(items, float(budget_ph), seed)
     return [(item.hotkey, fp18.decimal(item.hashrate), fp18.decimal(item.price)) for item in winners]
 
 

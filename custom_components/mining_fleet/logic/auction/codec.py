@@ -28,17 +28,17 @@ class Bid:
     count: int
 
 
-def _fields(raw: bytes) -> tuple[str, str, str, bytes] | None:
-    """Split a commitment into version, type, data and the binary suffix after 0xFF."""
+def _fields(raw: bytes) -> tuple[int, str, str, bytes] | None:
+    """Split a commitment as validators do: version (any integer), type, data, and the bytes after 0xFF."""
     text_part, marker, suffix = raw.partition(b"\xff")
     try:
-        decoded = text_part.decode("utf-8").strip()
-    except UnicodeDecodeError:
+        parts = text_part.decode("utf-8").strip().split(";", 2)
+        version = int(parts[0])
+    except (UnicodeDecodeError, ValueError):
         return None
-    parts = decoded.split(";", 2)
     if len(parts) != 3:
         return None
-    return parts[0], parts[1], parts[2], suffix if marker else b""
+    return version, parts[1], parts[2], suffix if marker else b""
 
 
 def encode_bid(sizes: Mapping[int, int], price: int) -> str:
@@ -57,47 +57,66 @@ def encode_bid(sizes: Mapping[int, int], price: int) -> str:
 
 
 def decode_bid(raw: bytes, *, allow_v1: bool = True) -> list[Bid] | None:
-    """Return the bid lines of a commitment (v2, or legacy v1 as one worker per hashrate), or None when invalid."""
+    """Return the bid lines of a commitment as validators read them (v2, or legacy v1), or None when invalid.
+
+    Validators read other miners' bids more loosely than we write ours (spaces, signs, "1.",
+    any version from 2 read as v2, from 1 down as v1); a valid v2 bid may hold no lines at all.
+    """
     fields = _fields(raw)
     if fields is None or fields[1] != "b":
         return None
     version, _, data, _ = fields
-    bids = _v2(data) if version == "2" else _v1(data) if version == "1" and allow_v1 else None
-    if not bids or sum(bid.count for bid in bids) > MAX_WORKERS:
-        return None
-    if any(not MIN_WORKER <= bid.hashrate <= MAX_WORKER for bid in bids) and version == "2":
-        return None
-    return bids
+    if (version or 1) < 2:
+        return _v1(data.strip()) if allow_v1 else None
+    return _v2(data.strip())
 
 
 def _v2(data: str) -> list[Bid] | None:
-    """Parse "BTC,PRICE=HR:COUNT,HR:COUNT[;BTC,PRICE=...]", merging equal (price, size) lines."""
-    merged: dict[tuple[int, int], int] = {}
-    for group in data.split(";"):
-        head, _, workers = group.partition("=")
-        algorithm, _, price_text = head.partition(",")
-        price = fp18.parse(price_text)
-        if algorithm != ALGORITHM or price is None or not workers:
+    """Parse "BTC,PRICE=HR:COUNT,HR:COUNT[;BTC,PRICE=...]", merging equal sizes within a group."""
+    bids: list[Bid] = []
+    total = 0
+    for group in data.split(";") if data else ():
+        head, equals, workers = group.partition("=")
+        algorithm, comma, price_text = head.strip().rpartition(",")
+        price = fp18.read(price_text)
+        if not equals or not comma or algorithm.strip() != ALGORITHM or price is None:
             return None
+        counts: dict[int, int] = {}
         for worker in workers.split(","):
-            size_text, _, count_text = worker.partition(":")
-            size = fp18.parse(size_text)
-            if size is None or not count_text.isdecimal() or int(count_text) <= 0:
+            size, count = _worker(worker)
+            if size is None or count is None:
                 return None
-            merged[(price, size)] = merged.get((price, size), 0) + int(count_text)
-    return [Bid(size, price, count) for (price, size), count in merged.items()]
+            counts[size] = counts.get(size, 0) + count
+            total += count
+            if total > MAX_WORKERS:
+                return None
+        bids.extend(Bid(size, price, count) for size, count in counts.items())
+    return bids
+
+
+def _worker(text: str) -> tuple[int | None, int | None]:
+    """Return one "HR:COUNT" of a v2 bid (size within 0.05-0.45 PH, count above 0), or Nones."""
+    size_text, colon, count_text = text.strip().partition(":")
+    size = fp18.read(size_text)
+    try:
+        count = int(count_text.strip())
+    except ValueError:
+        return None, None
+    if not colon or size is None or not MIN_WORKER <= size <= MAX_WORKER or count <= 0:
+        return None, None
+    return size, count
 
 
 def _v1(data: str) -> list[Bid] | None:
     """Parse the legacy "PRICE=HR,HR;PRICE2=HR" (one worker per hashrate listed)."""
     bids = []
-    for group in data.split(";"):
-        price_text, _, sizes = group.partition("=")
-        price = fp18.parse(price_text)
-        if price is None or not sizes:
+    for group in data.split(";") if data else ():
+        price_text, equals, sizes = group.partition("=")
+        price = fp18.read(price_text)
+        if not equals or not price_text.strip() or not sizes.strip() or price is None:
             return None
-        for size_text in sizes.split(","):
-            if (size := fp18.parse(size_text)) is None:
+        for size_text in sizes.strip().split(","):
+            if not size_text or (size := fp18.read(size_text)) is None:
                 return None
             bids.append(Bid(size, price, 1))
     return bids
@@ -112,18 +131,20 @@ class Prices:
 
 
 def decode_prices(raw: bytes) -> Prices | None:
-    """Return a "1;p;KEY=VAL;…" commitment with its optional ban bitmap, or None when invalid."""
+    """Return a "V;p;KEY=VAL;..." commitment as validators read it, or None when it is not one.
+
+    Pairs that do not read are skipped, not fatal; the ban bitmap counts only when it is exactly
+    32 bytes. A commitment without any price still counts in the ban vote's total stake.
+    """
     fields = _fields(raw)
-    if fields is None or fields[:2] != ("1", "p"):
+    if fields is None or fields[1] != "p":
         return None
     values: dict[str, int] = {}
     for pair in fields[2].split(";"):
         key, _, value_text = pair.partition("=")
-        value = fp18.parse(value_text)
-        if not key or value is None:
-            return None
-        values[key] = value
-    bitmap = fields[3][:BITMAP_BYTES]
+        if key and (value := fp18.read(value_text)) is not None:
+            values[key] = value
+    bitmap = fields[3] if len(fields[3]) == BITMAP_BYTES else b""
     banned = frozenset(
         index * 8 + bit for index, byte in enumerate(bitmap) for bit in range(8) if byte >> bit & 1
     )

@@ -19,6 +19,30 @@ def parse(text: str) -> int | None:
     return int(match["whole"] or "0") * ONE + int(fraction)
 
 
+def read(text: str) -> int | None:
+    """Return a number as the validators read one in commitments, or None when they refuse it.
+
+    Looser than parse: surrounding spaces, a sign, "1." and trailing zeros past 18 decimals are
+    accepted. What we publish is always parse's canonical form; this is for reading others' bids.
+    """
+    number = text.strip()
+    negative = number[:1] == "-"
+    if number[:1] in ("+", "-"):
+        number = number[1:]
+    if not number:
+        return None
+    whole, _, fraction = number.partition(".")
+    fraction = fraction.rstrip("0")
+    whole = whole or "0"
+    if not whole.isdigit() or (fraction and not fraction.isdigit()) or len(fraction) > 18:
+        return None
+    try:
+        value = int(whole) * ONE + (int(fraction.ljust(18, "0")) if fraction else 0)
+    except ValueError:  # isdigit() admits digits int() refuses (superscripts)
+        return None
+    return -value if negative else value
+
+
 def text(value: int) -> str:
     """Return the minimal decimal text of an FP18 integer: no trailing zeros, no trailing dot."""
     if value < 0:

@@ -9,15 +9,13 @@ from decimal import Decimal
 
 from . import fp18
 from .codec import Bid, Prices, decode_bid, decode_prices
-from .consensus import budget_ph, gamma_msi
+from .consensus import budget_ph, gamma_msi_fp18, miner_share, validator_stake
 from .solver import Item, offered, select_winners, solver_seed
 
 STALE_BLOCKS = 750  # validators drop a bid this many blocks older than the window's start
 V2_ONLY_FROM = 7_414_264  # from this block legacy v1 bids are ignored
 PRICE_KEYS = ("TAO_USDC", "ALPHA_TAO", "HASHP_USDC")
 CAP_KEY = "cap"
-SPLIT_DENOMINATOR = 65535
-MINER_MECHANISM = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,16 +46,18 @@ class BidResult:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """A window's auction: consensus, budget, bidders, winners and our share (FP18 integers)."""
+    """A window's auction: consensus (FP18), budget (PH), bidders, winners, and our share."""
 
     prices: Mapping[str, int | None]
-    cap: int
-    budget: int | None
+    cap: int  # the cap in force: 1 when validators publish none (or zero)
+    budget: float | None
     bidders: int
     items: int
     banned: frozenset[str]
     winners: Sequence[Item]
-    ours: Sequence[BidResult] | None  # None: no valid commitment of ours at the start block
+    # None: no bid of ours took part (none on chain at the start block, stale, or banned); see why.
+    ours: Sequence[BidResult] | None
+    why_not_ours: str | None = None
 
     @property
     def won_ph(self) -> int:
@@ -72,24 +72,24 @@ class Outcome:
 
 def replay(snapshot: Snapshot, hotkey: str) -> Outcome:
     """Return the window's auction as the validators compute it, with our hotkey's result."""
-    stakes = {key: stake for key, _, stake in snapshot.neurons}
-    validators = _price_commitments(snapshot, stakes)
+    stakes = {key: weight for key, _, stake in snapshot.neurons if (weight := validator_stake(stake)) > 0}
+    validators = _price_commitments(snapshot)
     prices = {key: _consensus(validators, stakes, key) for key in (*PRICE_KEYS, CAP_KEY)}
-    cap = prices[CAP_KEY] or fp18.ONE  # a missing or zero cap means no cap
     banned = _banned_hotkeys(snapshot, validators, stakes)
     bids = _live_bids(snapshot, banned)
     items = [Item(key, bid.hashrate, bid.price) for key, lines in bids.items() for bid in _workers(lines)]
-    budget = _budget(prices, cap, snapshot.mechanism_split)
+    budget = _budget(prices, snapshot.mechanism_split)
     winners = select_winners(items, budget, solver_seed(snapshot.block_hash)) if budget else []
     return Outcome(
         prices={key: prices[key] for key in PRICE_KEYS},
-        cap=cap,
+        cap=cap if (cap := prices[CAP_KEY] or 0) > 0 else fp18.ONE,
         budget=budget,
         bidders=len(bids),
         items=len(items),
         banned=banned,
         winners=winners,
-        ours=reconcile(_our_bid(snapshot, hotkey), winners, hotkey),
+        ours=reconcile(bids.get(hotkey), winners, hotkey),
+        why_not_ours=None if hotkey in bids else _why_not(snapshot, hotkey, banned),
     )
 
 
@@ -106,49 +106,54 @@ def reconcile(ours: Sequence[Bid] | None, winners: Sequence[Item], hotkey: str) 
     return results
 
 
-def _price_commitments(snapshot: Snapshot, stakes: Mapping[str, Decimal]) -> dict[str, Prices]:
-    """Return the parsable price commitments of hotkeys with stake."""
+def _price_commitments(snapshot: Snapshot) -> dict[str, Prices]:
+    """Return every parsable price commitment by hotkey (with or without prices)."""
     parsed = {hotkey: decode_prices(raw) for hotkey, _, raw in snapshot.commitments}
-    return {key: prices for key, prices in parsed.items() if prices is not None and stakes.get(key, 0) > 0}
+    return {key: prices for key, prices in parsed.items() if prices is not None}
 
 
-def _consensus(validators: Mapping[str, Prices], stakes: Mapping[str, Decimal], key: str) -> int | None:
+def _consensus(validators: Mapping[str, Prices], stakes: Mapping[str, int], key: str) -> int | None:
     """Return the stake-weighted gamma-MSI of one price over the validators that publish it."""
-    points = [
-        (hotkey, fp18.decimal(prices.values[key]), stakes[hotkey])
-        for hotkey, prices in validators.items()
-        if key in prices.values
-    ]
-    price = gamma_msi(points)
-    return None if price is None else fp18.of(price)
+    return gamma_msi_fp18(
+        {hotkey: p.values[key] for hotkey, p in validators.items() if key in p.values}, stakes
+    )
 
 
 def _banned_hotkeys(
-    snapshot: Snapshot, validators: Mapping[str, Prices], stakes: Mapping[str, Decimal]
+    snapshot: Snapshot, validators: Mapping[str, Prices], stakes: Mapping[str, int]
 ) -> frozenset[str]:
-    """Return the hotkeys whose uid validators holding more than half the price stake ban."""
-    total = sum((stakes[hotkey] for hotkey in validators), Decimal(0))
-    against: dict[int, Decimal] = {}
+    """Return the hotkeys whose uid validators holding more than half the price-committing stake ban."""
+    total = sum(stakes.get(hotkey, 0) for hotkey in validators)
+    against: Counter[int] = Counter()
     for hotkey, prices in validators.items():
         for uid in prices.banned:
-            against[uid] = against.get(uid, Decimal(0)) + stakes[hotkey]
-    banned_uids = {uid for uid, stake in against.items() if 2 * stake > total}
+            against[uid] += stakes.get(hotkey, 0)
+    banned_uids = {uid for uid, stake in against.items() if total and stake > total // 2}
     return frozenset(hotkey for hotkey, uid, _ in snapshot.neurons if uid in banned_uids)
 
 
 def _live_bids(snapshot: Snapshot, banned: frozenset[str]) -> dict[str, list[Bid]]:
-    """Return the valid, fresh, unbanned bids by hotkey in storage order."""
+    """Return the valid, fresh, unbanned bids by hotkey in storage order (a valid bid may be empty)."""
     bids = {}
     for hotkey, committed_at, raw in snapshot.commitments:
-        lines = _decode(raw, snapshot.block)
-        if lines and snapshot.block - committed_at < STALE_BLOCKS and hotkey not in banned:
+        lines = decode_bid(raw, allow_v1=snapshot.block < V2_ONLY_FROM)
+        if lines is not None and snapshot.block - committed_at < STALE_BLOCKS and hotkey not in banned:
             bids[hotkey] = lines
     return bids
 
 
-def _decode(raw: bytes, block: int) -> list[Bid] | None:
-    """Decode a bid as validators did at a block (legacy v1 is ignored from V2_ONLY_FROM)."""
-    return decode_bid(raw, allow_v1=block < V2_ONLY_FROM)
+def _why_not(snapshot: Snapshot, hotkey: str, banned: frozenset[str]) -> str:
+    """Return why no bid of ours took part: none valid on chain, stale, or banned."""
+    for key, committed_at, raw in snapshot.commitments:
+        if key == hotkey and decode_bid(raw, allow_v1=snapshot.block < V2_ONLY_FROM) is not None:
+            return (
+                "banned"
+                if hotkey in banned
+                else "stale"
+                if snapshot.block - committed_at >= STALE_BLOCKS
+                else "none"
+            )
+    return "none"
 
 
 def _workers(lines: Sequence[Bid]) -> list[Bid]:
@@ -156,18 +161,11 @@ def _workers(lines: Sequence[Bid]) -> list[Bid]:
     return [line for line in lines if offered(line.hashrate, line.price) for _ in range(line.count)]
 
 
-def _budget(prices: Mapping[str, int | None], cap: int, split: Sequence[int]) -> int | None:
-    """Return the window's budget (FP18 PH), or None when a price or the miners' share is missing."""
+def _budget(prices: Mapping[str, int | None], split: Sequence[int]) -> float | None:
+    """Return the window's budget in PH, or None when a price or the miners' share is missing."""
     alpha_tao, tao_usdc, hashp_usdc = (prices[key] for key in ("ALPHA_TAO", "TAO_USDC", "HASHP_USDC"))
-    share = split[MINER_MECHANISM] * fp18.ONE // SPLIT_DENOMINATOR if len(split) > MINER_MECHANISM else 0
-    if alpha_tao is None or tao_usdc is None or not hashp_usdc or share <= 0:
+    share = miner_share(split)
+    if alpha_tao is None or tao_usdc is None or hashp_usdc is None or share <= 0:
         return None
-    return budget_ph(alpha_tao, tao_usdc, hashp_usdc, share, cap)
-
-
-def _our_bid(snapshot: Snapshot, hotkey: str) -> list[Bid] | None:
-    """Return our bid lines as committed at the start block, or None without a valid one."""
-    for key, _, raw in snapshot.commitments:
-        if key == hotkey:
-            return _decode(raw, snapshot.block)
-    return None
+    budget = budget_ph(alpha_tao, tao_usdc, hashp_usdc, share, prices[CAP_KEY] or 0)
+    return budget if budget > 0 else None

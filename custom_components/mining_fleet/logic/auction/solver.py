@@ -8,7 +8,10 @@ Workers with equal value and cost are interchangeable, so we solve for how many 
 win (an integer per class, not a binary per worker) and then let the earliest workers in chain order
 win. That makes the result independent of the solver's own tie-breaking; what stays solver-dependent
 is a choice between *different* classes with exactly equal total value and cost (e.g. 0.1 + 0.3 PH
-against 0.2 + 0.2 PH at one price), where CBC may pick the other set.
+against 0.2 + 0.2 PH at one price), where CBC may pick the other set, and instances so hard that
+CBC stops at its node limit with an answer short of the optimum we prove.
+The numbers are the validators' own: value and cost from floats (hashrate x price x 1e6 + 1e-7,
+rounded half to even), the capacity from the budget as a float.
 """
 
 from __future__ import annotations
@@ -20,11 +23,9 @@ from typing import Any
 from . import fp18
 
 SCALE = 1_000_000
-MAX_PRICE = fp18.of("1.05")
+MAX_PRICE = int(1.05 * fp18.ONE)  # as validators compute it (a float product)
 MAX_NODES = 100_000
 _SEED_MODULUS = 2_147_483_647
-# The reference rounds hr * price * SCALE + 1e-7 to the nearest integer: floor(x + 0.5 + 1e-7).
-_ROUND_UP = fp18.ONE // 2 + fp18.ONE // 10**7
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,18 +52,24 @@ def offered(hashrate: int, price: int) -> bool:
 
 
 def value_of(item: Item) -> int:
-    """Return the worker's value in the ILP: its hashrate in millionths of a PH, rounded as validators do."""
-    return (item.hashrate * SCALE + _ROUND_UP) // fp18.ONE
+    """Return the worker's value in the ILP: millionths of a PH, in the validators' float arithmetic."""
+    return max(0, round(float(item.hashrate) / fp18.ONE * SCALE + 1e-7))
 
 
 def cost_of(item: Item) -> int:
-    """Return the worker's cost in the ILP: hashrate times price in millionths, rounded as validators do."""
-    return (item.hashrate * item.price * SCALE // fp18.ONE + _ROUND_UP) // fp18.ONE
+    """Return the worker's cost in the ILP: hashrate times price in millionths, in the validators' floats."""
+    price = max(0.0, float(item.price) / fp18.ONE)
+    return max(0, round(float(item.hashrate) / fp18.ONE * price * SCALE + 1e-7))
 
 
-def select_winners(items: Sequence[Item], budget: int, seed: int) -> list[Item]:
-    """Return the winning workers in chain order for a budget (FP18 PH)."""
-    capacity = budget * SCALE // fp18.ONE
+def capacity_of(budget_ph: float) -> int:
+    """Return the ILP's capacity for a budget in PH (a float, as validators hold it)."""
+    return int((budget_ph * SCALE) // 1)
+
+
+def select_winners(items: Sequence[Item], budget_ph: float, seed: int) -> list[Item]:
+    """Return the winning workers in chain order for a budget in PH."""
+    capacity = capacity_of(budget_ph)
     if capacity <= 0:
         return []
     classes: dict[tuple[int, int], list[int]] = {}
