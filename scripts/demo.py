@@ -22,6 +22,7 @@ import re
 import secrets
 import signal
 import sys
+import time
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -377,7 +378,9 @@ def alternate_caps(chain: FakeChain) -> None:
 
 async def start_chain() -> SubtensorSimulator:
     """Start the fake chain with the demo's validators and bidders, and our hotkey registered."""
-    chain = FakeChain()
+    # Block times as if the head were made now (12 s apart in chain time, whatever the demo's pace).
+    head = 7_500_000
+    chain = FakeChain(start_block=head, genesis_ms=int(time.time() * 1000) - 12_000 * head)
     apply_scenario(chain, DEMO)
     chain.register_neuron(AUCTION_NETUID, AUCTION_HOTKEY)
     alternate_caps(chain)
