@@ -82,6 +82,11 @@ BOARDS = {
         1200,
     ),
 }
+# The Angular web UI's index page, as ESP-Miner serves it at "/" (the scripts left out).
+WEB_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>AxeOS</title>'
+    '<base href="/"></head><body><app-root></app-root></body></html>'
+)
 # A typical board per firmware generation, so "--firmware X" alone gives a plausible miner.
 DEFAULT_BOARD = {(2, 9): "ultra", (2, 12): "supra", (2, 15): "gamma"}
 
@@ -182,6 +187,7 @@ class AxeOSSimulator(LoopbackServer):
     def build_app(self) -> web.Application:
         """Build the aiohttp application with the firmware's routes."""
         app = web.Application(middlewares=[self._fault_middleware])
+        app.router.add_get("/", self._web_page)
         app.router.add_get("/api/system/info", self._info)
         app.router.add_patch("/api/system", self._patch)
         app.router.add_post("/api/system/restart", self._restart)
@@ -527,6 +533,10 @@ class AxeOSSimulator(LoopbackServer):
         if self.fault is Fault.MALFORMED_JSON and request.method == "GET":
             return web.Response(text='{"power": 12.5, "hashRate": ', content_type="application/json")
         return await handler(request)
+
+    async def _web_page(self, request: web.Request) -> web.Response:
+        """GET /: the web UI's shell, titled AxeOS (what pyasic's detection looks for)."""
+        return web.Response(text=WEB_PAGE, content_type="text/html")
 
     async def _info(self, request: web.Request) -> web.Response:
         """GET /api/system/info."""

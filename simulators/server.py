@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 import contextlib
+import math
 
 from aiohttp import web
 
 LOOPBACK = "127.0.0.1"
+# A reply delay meaning "never answer" (a device that vanished mid-connection).
+NEVER = math.inf
+
+
+class DeviceDown(Exception):
+    """Raised by a reply_delay hook: the device is unreachable, so drop the connection."""
+
+
+# Seconds to wait before answering (NEVER: hang until stop); raises DeviceDown to drop the connection.
+ReplyDelay = Callable[[], float]
 
 
 class LoopbackServer:
@@ -18,6 +30,8 @@ class LoopbackServer:
         self.port = 0
         self._runner: web.AppRunner | None = None
         self._release_hangs = asyncio.Event()
+        # Set by a fleet to give every reply a latency or a fault; the /_sim/ control paths stay prompt.
+        self.reply_delay: ReplyDelay | None = None
 
     def build_app(self) -> web.Application:
         """Return the simulator's aiohttp application."""
@@ -30,7 +44,9 @@ class LoopbackServer:
 
     async def start(self, port: int = 0) -> None:
         """Serve on 127.0.0.1 (a free port unless one is given)."""
-        self._runner = web.AppRunner(self.build_app(), access_log=None)
+        app = self.build_app()
+        app.middlewares.insert(0, self._reply_delay_middleware)
+        self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, LOOPBACK, port)
         await site.start()
@@ -45,6 +61,26 @@ class LoopbackServer:
             await self._runner.cleanup()
             self._runner = None
 
+    async def wait_before_reply(self) -> None:
+        """Wait as long as reply_delay says; raise DeviceDown when the device is unreachable."""
+        if self.reply_delay is None:
+            return
+        delay = self.reply_delay()
+        if delay > 0:
+            await self.hang(None if math.isinf(delay) else delay)
+
+    @web.middleware
+    async def _reply_delay_middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """Delay or drop every device reply as the reply_delay hook says."""
+        if not request.path.startswith("/_sim/"):
+            try:
+                await self.wait_before_reply()
+            except DeviceDown:
+                raise self.drop_connection(request) from None
+        return await handler(request)
+
     @staticmethod
     def drop_connection(request: web.Request) -> web.HTTPException:
         """Close the client's connection, as a rebooting or vanished device does; return what to raise."""
@@ -52,7 +88,7 @@ class LoopbackServer:
         request.transport.close()
         return web.HTTPServiceUnavailable()
 
-    async def hang(self, seconds: float) -> None:
-        """Wait like a stuck device, for at most `seconds` or until stop()."""
+    async def hang(self, seconds: float | None) -> None:
+        """Wait like a stuck device, for at most `seconds` (None: no limit) or until stop()."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._release_hangs.wait(), seconds)

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .server import LOOPBACK, LoopbackServer
+from .server import LOOPBACK, DeviceDown, LoopbackServer
 
 HASHING = ("mining", "auto-tuning")
 
@@ -34,6 +34,14 @@ DEFAULT_POOLS = (
         "pass": "backup-pass",
         "order": 1,
     },
+)
+
+
+FIRMWARE_VERSION = "1.2.6"
+MINER_TYPE = f"Antminer S19 (Vnish {FIRMWARE_VERSION})"
+WEB_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>AnthillOS</title></head>'
+    '<body><div id="app"></div></body></html>'
 )
 
 
@@ -114,9 +122,13 @@ class VNishSimulator(LoopbackServer):
         missing_endpoints: frozenset[str] = frozenset(),
         clock: Callable[[], float] = time.monotonic,
         seed: int | None = None,
+        cgminer_api: bool = False,
     ) -> None:
-        """Create a miner in the mining state."""
+        """Create a miner in the mining state; cgminer_api also serves the TCP API (port 4028 on a real one)."""
         super().__init__()
+        self.cgminer_api = cgminer_api
+        self.cgminer_port = 0
+        self._cgminer_server: asyncio.Server | None = None
         self._random = random.Random(seed)
         self.password = password
         self.serial = serial or f"JYZZ{self._random.randrange(10**8):08d}"
@@ -153,9 +165,24 @@ class VNishSimulator(LoopbackServer):
         self.command_arrivals: list[tuple[float, str]] = []
 
     # --- lifecycle -----------------------------------------------------------------
+    async def start(self, port: int = 0) -> None:
+        """Serve the web API, and the CGMiner TCP API on a free loopback port when asked for."""
+        await super().start(port)
+        if self.cgminer_api:
+            self._cgminer_server = await asyncio.start_server(self._cgminer_connection, LOOPBACK, 0)
+            self.cgminer_port = self._cgminer_server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Stop both APIs."""
+        if self._cgminer_server is not None:
+            self._cgminer_server.close()
+            self._cgminer_server = None
+        await super().stop()
+
     def build_app(self) -> web.Application:
         """Build the aiohttp application."""
         app = web.Application(middlewares=[self._middleware])
+        app.router.add_get("/", self._web_page)
         api = "/api/v1/"
         app.router.add_post(api + "unlock", self._unlock)
         for path, handler in (
@@ -254,6 +281,7 @@ class VNishSimulator(LoopbackServer):
             "system": {"os": "GNU/Linux", "miner_name": "Antminer S19"},
             "miner": {
                 "miner_status": {"miner_state": state, "miner_state_time": int(self.clock() - self.state.since)},
+                "miner_type": MINER_TYPE, "power_usage": round(power),
                 "hr_realtime": noise(terahash * 1000) if hashing else 0,
                 "hr_average": terahash * 1000,
                 "hr_nominal": preset.terahash * 1000,
@@ -300,7 +328,7 @@ class VNishSimulator(LoopbackServer):
     def info_document(self) -> dict[str, Any]:
         """Build /api/v1/info."""
         return {
-            "miner": "Antminer S19", "model": "s19", "fw_name": "Vnish", "fw_version": "1.2.6",
+            "miner": "Antminer S19", "model": "s19", "fw_name": "Vnish", "fw_version": FIRMWARE_VERSION,
             "build_time": "2025-03-01", "platform": "xil", "install_type": "nand", "serial": self.serial,
             "hr_measure": "GH/s",
             "system": {
@@ -342,7 +370,8 @@ class VNishSimulator(LoopbackServer):
             return web.json_response({"err": "Internal error"}, status=500)
         if self.fault is VNishFault.MALFORMED_JSON and request.method == "GET":
             return web.Response(text='{"miner": {"hr_realtime": 1', content_type="application/json")
-        if not request.path.endswith("/unlock") and not self._token_valid(request):
+        needs_token = request.path.startswith("/api/") and not request.path.endswith("/unlock")
+        if needs_token and not self._token_valid(request):
             return web.json_response({"err": "Unauthorized"}, status=401)
         guarded = self.api_key is not None and request.method == "POST" and request.path in KEYED_PATHS
         if guarded and request.headers.get("x-api-key") != self.api_key:
@@ -357,6 +386,10 @@ class VNishSimulator(LoopbackServer):
         token = secrets.token_hex(16)
         self.state.tokens[token] = self.clock() + self.token_ttl
         return web.json_response({"token": token})
+
+    async def _web_page(self, request: web.Request) -> web.Response:
+        """GET /: the web UI's shell (no token needed), titled as VNish's UI is (pyasic looks for it)."""
+        return web.Response(text=WEB_PAGE, content_type="text/html")
 
     async def _info(self, request: web.Request) -> web.Response:
         return web.json_response(self.info_document())
@@ -443,6 +476,101 @@ class VNishSimulator(LoopbackServer):
         self.state.pools = sorted(stored, key=lambda pool: pool["order"])
         return None
 
+    # --- CGMiner TCP API ------------------------------------------------------------------
+    async def _cgminer_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Answer one JSON request, then close: the CGMiner API's one request per connection."""
+        try:
+            request = await _read_json_request(reader)
+            await self.wait_before_reply()
+            if (
+                request is not None
+                and self.fault is not VNishFault.OFFLINE
+                and self.clock() >= self.offline_until
+            ):
+                writer.write(
+                    json.dumps(self.cgminer_reply(str(request.get("command", "")))).encode() + b"\x00"
+                )
+                await writer.drain()
+        except (DeviceDown, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    def cgminer_reply(self, command: str) -> dict[str, Any]:
+        """Answer a command; "a+b" answers each under its name, as CGMiner does."""
+        if "+" not in command:
+            return self._cgminer_single(command)
+        return {name: [self._cgminer_single(name)] for name in command.split("+")} | {"id": 1}
+
+    def _cgminer_single(self, command: str) -> dict[str, Any]:
+        """Answer one CGMiner command like VNish's bmminer (unknown ones with an error status)."""
+        documents = {
+            "version": self._cg_version, "devdetails": self._cg_devdetails, "summary": self._cg_summary,
+            "stats": self._cg_stats, "pools": self._cg_pools,
+        }  # fmt: skip
+        build = documents.get(command)
+        if build is None:
+            return {"STATUS": [_cg_status("E", 14, "Invalid command")], "id": 1}
+        return build()
+
+    def _cg_version(self) -> dict[str, Any]:
+        """Reply to version: VNish names itself here, without the model (that is in stats)."""
+        return {
+            "STATUS": [_cg_status("S", 22, "BMMiner versions")],
+            "VERSION": [{"BMMiner": "1.0.0", "API": "3.1", "Miner": f"Vnish {FIRMWARE_VERSION}",
+                         "CompileTime": "Sat Mar 1 12:00:00 CST 2025", "Type": f"Vnish {FIRMWARE_VERSION}"}],
+            "id": 1,
+        }  # fmt: skip
+
+    def _cg_devdetails(self) -> dict[str, Any]:
+        """Reply to devdetails: one entry per hashboard."""
+        details = [{"DEVDETAILS": i, "Name": "BC50", "ID": i, "Driver": "bitmain", "Kernel": "", "Model": ""}
+                   for i in range(3)]  # fmt: skip
+        return {"STATUS": [_cg_status("S", 69, "Device Details")], "DEVDETAILS": details, "id": 1}
+
+    def _cg_summary(self) -> dict[str, Any]:
+        """Reply to summary: hashrate in GH/s, from the same state as the web API."""
+        miner = self.summary_document().get("miner") or {}
+        elapsed = int(self.clock() - self.state.since)
+        return {
+            "STATUS": [_cg_status("S", 11, "Summary")],
+            "SUMMARY": [{"Elapsed": elapsed, "GHS 5s": miner.get("hr_realtime", 0), "GHS av": miner.get("hr_average", 0),
+                         "Accepted": 1200, "Rejected": 3, "Hardware Errors": 9, "Best Share": 123456789}],
+            "id": 1,
+        }  # fmt: skip
+
+    def _cg_stats(self) -> dict[str, Any]:
+        """Reply to stats: STATS[0] names the model and firmware, STATS[1] holds chains and fans."""
+        miner = self.summary_document().get("miner") or {}
+        chains = miner.get("chains", [])
+        board: dict[str, Any] = {"STATS": 0, "ID": "BC50", "Elapsed": int(self.clock() - self.state.since),
+                                 "fan_num": 4, "temp_num": len(chains), "total_rateideal": miner.get("hr_nominal", 0),
+                                 "rate_unit": "GH", "miner_count": len(chains)}  # fmt: skip
+        for index, fan in enumerate(miner.get("cooling", {}).get("fans", []), start=1):
+            board[f"fan{index}"] = fan["rpm"]
+        for chain in chains:
+            slot = chain["id"]
+            board |= {f"chain_acn{slot}": 76, f"chain_acs{slot}": "o" * 76, f"chain_rate{slot}": chain["hashrate_rt"],
+                      f"temp{slot}": chain["pcb_temp"]["max"], f"temp2_{slot}": chain["chip_temp"]["max"]}  # fmt: skip
+        model = {
+            "BMMiner": "1.0.0",
+            "Miner": f"Vnish {FIRMWARE_VERSION}",
+            "CompileTime": "2025-03-01",
+            "Type": MINER_TYPE,
+        }
+        return {"STATUS": [_cg_status("S", 70, "BMMiner stats")], "STATS": [model, board], "id": 1}
+
+    def _cg_pools(self) -> dict[str, Any]:
+        """Reply to pools: the user pools the mining software runs."""
+        hashing = self.miner_state() in HASHING
+        pools = [
+            {"POOL": index, "URL": STRATUM_SCHEME + pool["url"], "Status": "Alive", "Priority": index,
+             "Stratum Active": index == 0 and hashing, "User": pool["user"], "Accepted": 1200 if index == 0 else 0,
+             "Rejected": 3 if index == 0 else 0, "Get Failures": 0, "Remote Failures": 0}
+            for index, pool in enumerate(self.state.running_pools)
+        ]  # fmt: skip
+        return {"STATUS": [_cg_status("S", 7, f"{len(pools)} Pool(s)")], "POOLS": pools, "id": 1}
+
     async def _set_fault(self, request: web.Request) -> web.Response:
         """POST /_sim/fault {"fault": "slow"}, {"failure": true} or {"heat": 15} (0 ends a heat spike)."""
         body = await request.json()
@@ -452,6 +580,30 @@ class VNishSimulator(LoopbackServer):
         if body.get("failure"):
             self.fail()
         return web.json_response({"fault": str(self.fault)})
+
+
+def _cg_status(status: str, code: int, message: str) -> dict[str, Any]:
+    """Build a CGMiner STATUS entry."""
+    return {
+        "STATUS": status,
+        "When": int(time.time()),
+        "Code": code,
+        "Msg": message,
+        "Description": "bmminer 1.0.0",
+    }
+
+
+async def _read_json_request(reader: asyncio.StreamReader, limit: int = 4096) -> dict[str, Any] | None:
+    """Read until the bytes form one JSON object (clients do not close their side); None if they never do."""
+    data = b""
+    while len(data) < limit and (chunk := await reader.read(limit)):
+        data += chunk
+        try:
+            request = json.loads(data.rstrip(b"\x00\n"))
+        except ValueError:
+            continue
+        return request if isinstance(request, dict) else None
+    return None
 
 
 async def _main(args: argparse.Namespace) -> None:
