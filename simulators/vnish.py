@@ -277,11 +277,11 @@ class VNishSimulator(LoopbackServer):
             }
             for chain in (1, 2, 3)
         ]  # fmt: skip
-        return {
+        document: dict[str, Any] = {
             "system": {"os": "GNU/Linux", "miner_name": "Antminer S19"},
             "miner": {
                 "miner_status": {"miner_state": state, "miner_state_time": int(self.clock() - self.state.since)},
-                "miner_type": MINER_TYPE, "power_usage": round(power),
+                "miner_type": MINER_TYPE,
                 "hr_realtime": noise(terahash * 1000) if hashing else 0,
                 "hr_average": terahash * 1000,
                 "hr_nominal": preset.terahash * 1000,
@@ -301,6 +301,9 @@ class VNishSimulator(LoopbackServer):
                 "pools": self._pools_document(hashing),
             },
         }  # fmt: skip
+        # VNish 1.2.x repeats the power as a whole number under its older name (pyasic reads that one).
+        document["miner"]["power_usage"] = round(document["miner"]["power_consumption"])
+        return document
 
     @property
     def restart_required(self) -> bool:
