@@ -13,9 +13,10 @@ from homeassistant.helpers import device_registry as dr, issue_registry as ir
 
 from ..api.errors import ApiError
 from ..const import DOMAIN
+from ..miner.registry import fleet_registry
 from . import binary_sensor, button, number, sensor
 from .chain import ChainSetupError, async_open_chain, async_report_requirements, requirements_issue_id
-from .coordinator import AuctionConfigEntry, AuctionCoordinator, auction_store
+from .coordinator import AuctionConfigEntry, AuctionCoordinator, auction_store, miner_removed_issue_id
 from .diagnostics import async_get_diagnostics
 from .settings import CONF_NETWORK, CONF_PRICE
 
@@ -44,6 +45,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: AuctionConfigEntry) -> N
             translation_placeholders={"network": entry.data[CONF_NETWORK], "error": str(err)},
         ) from err
     ir.async_delete_issue(hass, DOMAIN, requirements_issue_id(entry.entry_id))
+    # Raised again by the first refresh if a chosen miner is still gone (the options may have changed).
+    ir.async_delete_issue(hass, DOMAIN, miner_removed_issue_id(entry.entry_id))
     entry.async_on_unload(chain.close)
     coordinator = AuctionCoordinator(hass, entry, chain)
     device = dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **coordinator.device_info)
@@ -52,6 +55,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: AuctionConfigEntry) -> N
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     entry.async_create_background_task(hass, coordinator.async_follow_heads(), f"{DOMAIN} auction follower")
+    entry.async_on_unload(fleet_registry(hass).async_add_listener(coordinator.async_fleet_changed))
     entry.async_on_unload(entry.add_update_listener(_options_listener(dict(entry.options))))
 
 
@@ -76,9 +80,10 @@ def _options_listener(options: dict[str, Any]) -> UpdateListener:
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
-    """Delete a removed auction's record of the last announced window, and its repair issue."""
+    """Delete a removed auction's record of the last announced window, and its repair issues."""
     await auction_store(hass, entry.entry_id).async_remove()
     ir.async_delete_issue(hass, DOMAIN, requirements_issue_id(entry.entry_id))
+    ir.async_delete_issue(hass, DOMAIN, miner_removed_issue_id(entry.entry_id))
 
 
 __all__ = [

@@ -2,21 +2,24 @@
 
 It follows the chain's new heads (a long poll) instead of checking once a minute: when a block
 opens a new window, the auction for that window is replayed from the state at its start block and
-announced within seconds. The bid is checked every 5 minutes and republished when it changed or is
-72 minutes old; an invalid bid is never published.
+announced within seconds. Only a higher head counts: a node that lags behind never takes us back to
+a window already replayed or announced. The bid is checked every 5 minutes (in the background, as a
+publish waits for inclusion) and republished when it changed or is 72 minutes old; an invalid bid is
+never published.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 import time
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import UpdateFailed
@@ -28,20 +31,8 @@ from ..coordinator import MiningFleetCoordinator
 from ..logic.auction import epoch_start, fp18, window_for_block
 from ..logic.auction.replay import STALE_BLOCKS, Outcome, Snapshot, replay
 from ..miner.registry import fleet_registry
-from ..routing import SubnetPool, async_route_devices, async_write_proxy_target
-from .settings import (
-    CONF_MINERS,
-    CONF_NETUID,
-    CONF_NETWORK,
-    CONF_POOLS_TOML,
-    CONF_PRICE,
-    CONF_RELOAD_SENTINEL,
-    CONF_ROUTING,
-    ROUTING_MINERS,
-    ROUTING_PROXY,
-    BidProblem,
-    bid_text,
-)
+from .router import AuctionRouter
+from .settings import CONF_MINERS, CONF_NETUID, CONF_NETWORK, CONF_PRICE, BidProblem, bid_text
 
 type AuctionConfigEntry = ConfigEntry[AuctionCoordinator]
 
@@ -50,6 +41,14 @@ COMMITMENT_CHECK_SECONDS = 300
 RENEW_BLOCKS = 360  # 72 minutes: republish an unchanged bid this old so validators keep it
 FOLLOW_SECONDS = 30.0  # one long poll for a new head
 RETRY_SECONDS = 5.0  # after a failed long poll
+CHAIN_ERROR = "chain_error"  # the publish problem when the chain could not be read or written
+MINER_REMOVED = "bid_miner_removed"
+MINER_NOT_LOADED = "bid_miners_not_loaded"
+
+
+def miner_removed_issue_id(entry_id: str) -> str:
+    """Return the id of an entry's repair issue about a chosen miner that no longer exists."""
+    return f"auction_miner_removed_{entry_id}"
 
 
 def auction_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, int]]:
@@ -75,10 +74,23 @@ class Commitment:
 
 
 @dataclass(frozen=True, slots=True)
-class AuctionData:
-    """What the entities show: the head, the window, its auction, and our bid."""
+class Replayed:
+    """A window whose auction was replayed: when it started and its outcome."""
 
-    head: int
+    window: Window
+    started: datetime
+    outcome: Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class AuctionData:
+    """What the entities show: the head, the window, its auction, and our bid.
+
+    The head changes every block but no entity shows it, so it is left out of the comparison:
+    a block that changes nothing else does not rewrite the entities' states.
+    """
+
+    head: int = field(compare=False)
     window: Window
     window_started: datetime | None
     outcome: Outcome | None
@@ -86,16 +98,18 @@ class AuctionData:
     wanted: str | None
     bid_problem: str | None
     publish_problem: str | None
+    # Whether the chain holds the bid we want and validators still count it.
+    bid_on_chain: bool
 
-    @property
-    def bid_on_chain(self) -> bool:
-        """Tell whether the chain holds the bid we want and validators still count it."""
-        return (
-            self.wanted is not None
-            and self.commitment is not None
-            and self.commitment.text == self.wanted
-            and self.head - self.commitment.block < STALE_BLOCKS
-        )
+
+def bid_counts(head: int, commitment: Commitment | None, wanted: str | None) -> bool:
+    """Tell whether the commitment is the bid we want and young enough for validators to count."""
+    return (
+        wanted is not None
+        and commitment is not None
+        and commitment.text == wanted
+        and head - commitment.block < STALE_BLOCKS
+    )
 
 
 class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
@@ -103,20 +117,32 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
 
     def __init__(self, hass: HomeAssistant, entry: AuctionConfigEntry, chain: SubnetChain) -> None:
         """Remember the chain client; nothing is read until the first refresh."""
-        super().__init__(hass, LOGGER, config_entry=entry, name=entry.title, update_interval=None)
+        super().__init__(
+            hass, LOGGER, config_entry=entry, name=entry.title, update_interval=None, always_update=False
+        )
         self.chain = chain
         self.netuid: int = entry.data[CONF_NETUID]
         self.device_id: str | None = None
         self._tempo: int | None = None
-        self._head: int | None = None
+        self._head: int | None = None  # the highest head seen
         self._commitment_due = 0.0
         self._commitment: Commitment | None = None
         self._publish_problem: str | None = None
         self._bid_problem: str | None = None
+        self._publishes = 0  # bids published so far: the button skips one that went out while it waited
         self._announced_start: int | None = None
+        self._replayed: Replayed | None = None
+        # One replay and one bid check at a time: the follower, a bid recheck and the button overlap.
+        self._replay_lock = asyncio.Lock()
+        self._commit_lock = asyncio.Lock()
+        self._check_task: asyncio.Task[None] | None = None
         self._store = auction_store(hass, entry.entry_id)
-        # What the last routing did (the entry's own routing mode), for the Hashrate won sensor.
-        self.routing: dict[str, Any] | None = None
+        self.router = AuctionRouter(hass, entry, chain.hotkey, self.async_update_listeners)
+
+    @property
+    def routing(self) -> dict[str, Any] | None:
+        """Return what the last routing did (the entry's own routing mode)."""
+        return self.router.result
 
     @property
     def device_info(self) -> DeviceInfo:
@@ -142,37 +168,58 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
             self._announced_start = stored["window_start"]
 
     async def _async_update_data(self) -> AuctionData:
-        """Read the head; replay a window that started; check our bid when due."""
+        """Read the head; replay a window that started; check our bid in the background when due."""
         try:
-            head = self._head = self._head if self._head is not None else await self.chain.head()
-            window = await self._window(head)
-            previous = self.data
-            if previous is not None and previous.window == window and previous.outcome is not None:
-                started, outcome = previous.window_started, previous.outcome
-            else:
-                started, outcome = await self._async_replay(window)
-                self._route(outcome)
-            if time.monotonic() >= self._commitment_due:
-                await self._async_check_commitment()
+            head = await self._async_highest_head()
+            replayed = await self._async_replayed(await self._window(head), head)
         except ApiError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="auction_chain_error",
                 translation_placeholders={"network": self.config_entry.data[CONF_NETWORK], "error": str(err)},
             ) from err
-        data = AuctionData(
+        self.router.retry(head)
+        data = self._data(head, replayed)
+        if self._announced_start is None or replayed.window.start > self._announced_start:
+            await self._async_announce(data, replayed.outcome)
+        if time.monotonic() >= self._commitment_due:
+            # Started last: nothing awaits before this data is kept, so the check's result follows it.
+            self._start_bid_checks()
+        return data
+
+    async def _async_highest_head(self) -> int:
+        """Return the highest head seen (read once at start; the follower raises it)."""
+        if self._head is None:
+            self._head = await self.chain.head()
+        return max(self._head, self.data.head if self.data is not None else 0)
+
+    def _data(self, head: int, replayed: Replayed) -> AuctionData:
+        """Return what the entities show for a head and the window replayed last."""
+        wanted = self._wanted_bid()
+        return AuctionData(
             head=head,
-            window=window,
-            window_started=started,
-            outcome=outcome,
+            window=replayed.window,
+            window_started=replayed.started,
+            outcome=replayed.outcome,
             commitment=self._commitment,
-            wanted=self._wanted_bid(),
+            wanted=wanted,
             bid_problem=self._bid_problem,
             publish_problem=self._publish_problem,
+            bid_on_chain=bid_counts(head, self._commitment, wanted),
         )
-        if outcome is not None and window.start != self._announced_start:
-            await self._async_announce(data, outcome)
-        return data
+
+    async def _async_replayed(self, window: Window, head: int) -> Replayed:
+        """Return the window's auction, replayed and routed once; never an older window than the last."""
+        async with self._replay_lock:  # a second refresh across the boundary waits and reuses the replay
+            last = self._replayed
+            if last is not None and window.start <= last.window.start:
+                return last
+            started, outcome = await self._async_replay(window)
+            self._replayed = Replayed(window, started, outcome)
+            # After a restart on a lagging node the head's window may be older than the one announced.
+            if self._announced_start is None or window.start >= self._announced_start:
+                self.router.route(_ph(outcome.won_ph) or 0.0, head)
+            return self._replayed
 
     async def _window(self, head: int) -> Window:
         """Return the window the head is in (the tempo is read once)."""
@@ -203,49 +250,65 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
             )
         return started, outcome
 
-    def _route(self, outcome: Outcome) -> None:
-        """Send the window's won hashrate where the routing option says, in the background."""
-        mode = self.config_entry.options.get(CONF_ROUTING)
-        if mode in (ROUTING_MINERS, ROUTING_PROXY):
-            self.config_entry.async_create_background_task(
-                self.hass, self._async_route(mode, _ph(outcome.won_ph) or 0.0), f"{DOMAIN} auction routing"
-            )
-
-    async def _async_route(self, mode: str, won_ph: float) -> None:
-        """Route to the chosen miners or write the proxy's target; a failure is logged and shown, never raised."""
-        options = self.config_entry.options
-        try:
-            if mode == ROUTING_PROXY:
-                await async_write_proxy_target(
-                    self.hass, options[CONF_POOLS_TOML], options[CONF_RELOAD_SENTINEL], won_ph
-                )
-                self.routing = {"mode": mode, "target_ph": won_ph}
-            else:
-                result = await async_route_devices(
-                    self.hass, options.get(CONF_MINERS, []), won_ph, SubnetPool(self.hotkey)
-                )
-                self.routing = {"mode": mode, **result.as_dict()}
-                if result.failures:
-                    LOGGER.warning("%s: routing failed for %s", self.config_entry.title, result.failures)
-        except (HomeAssistantError, ValueError) as err:
-            LOGGER.warning("%s: routing %s PH failed: %s", self.config_entry.title, won_ph, err)
-            self.routing = {"mode": mode, "error": str(err)}
-        self.async_update_listeners()
-
     def _wanted_bid(self) -> str | None:
         """Return the bid the options ask for, or None (and why) when there is none to publish."""
         options = self.config_entry.options
+        chosen = options.get(CONF_MINERS, [])
         registry = fleet_registry(self.hass)
-        miners = [registry.get(device_id) for device_id in options.get(CONF_MINERS, [])]
+        miners = [registry.get(device_id) for device_id in chosen]
         try:
             if any(miner is None for miner in miners):
-                raise BidProblem("bid_miners_not_loaded", "a chosen miner is not loaded")
+                raise self._missing_miner(chosen)
             wanted = bid_text(options, (miner.nominal_hashrate for miner in miners if miner is not None))
         except BidProblem as err:
-            self._bid_problem = err.key
+            self._set_bid_problem(err)
             return None
-        self._bid_problem = None
+        self._set_bid_problem(None)
         return wanted
+
+    def _missing_miner(self, chosen: list[str]) -> BidProblem:
+        """Return why a chosen miner is missing: its device is gone for good, or it is not loaded (yet)."""
+        devices = dr.async_get(self.hass)
+        removed = [device_id for device_id in chosen if devices.async_get(device_id) is None]
+        if removed:
+            return BidProblem(MINER_REMOVED, f"chosen miner device {', '.join(removed)} no longer exists")
+        return BidProblem(MINER_NOT_LOADED, "a chosen miner is not loaded")
+
+    def _set_bid_problem(self, problem: BidProblem | None) -> None:
+        """Keep why no bid is published; say so once per change (the bid is recomputed every block)."""
+        key = None if problem is None else problem.key
+        if key == self._bid_problem:
+            return
+        title = self.config_entry.title
+        if problem is not None:
+            LOGGER.warning("%s: no bid is published (%s): %s", title, problem.key, problem)
+        else:
+            LOGGER.info("%s: the bid can be published again", title)
+        self._bid_problem = key
+        self._report_removed_miner(key == MINER_REMOVED)
+
+    def _report_removed_miner(self, removed: bool) -> None:
+        """Raise a repair issue while a chosen miner no longer exists: only the user can choose again."""
+        issue_id = miner_removed_issue_id(self.config_entry.entry_id)
+        if not removed:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="auction_miner_removed",
+            translation_placeholders={"title": self.config_entry.title},
+        )
+
+    @callback
+    def async_fleet_changed(self) -> None:
+        """Route again a window that missed a miner now loaded; check a bid waiting for its miners."""
+        self.router.async_fleet_changed()
+        if self._bid_problem in (MINER_NOT_LOADED, MINER_REMOVED):
+            self.async_recheck_bid()
 
     async def _async_our_commitment(self, head: int) -> Commitment | None:
         """Return our commitment as the chain holds it at the head."""
@@ -255,7 +318,40 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
                 return Commitment(text, commitment.block)
         return None
 
+    def _start_bid_checks(self) -> None:
+        """Check our bid beside the refreshes, unless a check is under way (it checks again if due)."""
+        if self._check_task is None or self._check_task.done():
+            # A tracked task, not a background one: a publish in flight is seen through, not cancelled.
+            self._check_task = self.config_entry.async_create_task(
+                self.hass, self._async_bid_checks(), f"{DOMAIN} auction bid check"
+            )
+
+    async def _async_bid_checks(self) -> None:
+        """Check our bid while a check is due; show each result at once (a publish can take minutes)."""
+        while time.monotonic() >= self._commitment_due:
+            try:
+                await self._async_check_commitment()
+            except ApiError as err:
+                # The window's replay stands; the bid is tried again at the next due check.
+                self._publish_problem = CHAIN_ERROR
+                LOGGER.warning("%s: checking our bid failed: %s", self.config_entry.title, err)
+            self._show_bid()
+
+    def _show_bid(self) -> None:
+        """Show our bid as it is now, with the window replayed last."""
+        if self.data is not None and self._replayed is not None:
+            self.async_set_updated_data(self._data(self.data.head, self._replayed))
+
     async def _async_check_commitment(self, *, force: bool = False) -> None:
+        """Check our bid when due (or publish it when the user asks), one check at a time."""
+        publishes = self._publishes
+        async with self._commit_lock:
+            if force and self._publishes != publishes and self._publish_problem is None:
+                return  # a due check published our bid while the button waited: it is out already
+            if force or time.monotonic() >= self._commitment_due:
+                await self._async_check_commitment_now(force=force)
+
+    async def _async_check_commitment_now(self, *, force: bool) -> None:
         """Publish our bid when it changed, is 72 minutes old, or the user asks; never an invalid one."""
         self._commitment_due = time.monotonic() + COMMITMENT_CHECK_SECONDS
         head = await self.chain.head()  # the newest, not the block that woke us
@@ -285,6 +381,7 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
             return
         LOGGER.info("%s: published bid %r in block %s", self.config_entry.title, wanted, block)
         self._publish_problem = None
+        self._publishes += 1
         self._commitment = Commitment(wanted, block)
 
     async def _async_announce(self, data: AuctionData, outcome: Outcome) -> None:
@@ -322,12 +419,7 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
                 translation_key="auction_chain_error",
                 translation_placeholders={"network": self.config_entry.data[CONF_NETWORK], "error": str(err)},
             ) from err
-        if self.data is not None:  # the button exists only after the first refresh; mypy cannot know
-            self.async_set_updated_data(
-                replace(
-                    self.data, commitment=self._commitment, publish_problem=None, wanted=self._wanted_bid()
-                )
-            )
+        self._show_bid()
 
     async def async_set_price(self, price: float) -> None:
         """Store a new price multiplier; the update listener republishes the bid."""
@@ -335,25 +427,25 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
         self.hass.config_entries.async_update_entry(self.config_entry, options=options)
 
     def async_recheck_bid(self) -> None:
-        """Check our bid at the next refresh (options changed), and refresh now."""
+        """Check our bid now (options or the chosen miners changed)."""
         self._commitment_due = 0.0
-        self.config_entry.async_create_background_task(
-            self.hass, self.async_refresh(), f"{DOMAIN} auction bid check"
-        )
+        self._start_bid_checks()
 
     async def async_follow_heads(self) -> None:
-        """Refresh at every new head, for as long as the entry is loaded."""
+        """Refresh at every higher head, for as long as the entry is loaded."""
         while True:
-            after = self._head if self._head is not None else (self.data.head if self.data else 0)
+            after = self._head or 0
             try:
                 head = await self.chain.wait_for_head(after, FOLLOW_SECONDS)
             except ApiError as err:
                 LOGGER.debug("%s: waiting for a new block failed: %s", self.config_entry.title, err)
                 await asyncio.sleep(RETRY_SECONDS)
                 continue
-            if head != after or time.monotonic() >= self._commitment_due:
+            if head > after:  # a lagging node's lower head is no news
                 self._head = head
                 await self.async_refresh()
+            elif time.monotonic() >= self._commitment_due:
+                self._start_bid_checks()
 
     def diagnostics(self) -> dict[str, Any]:
         """Return the entry's state for a bug report (public chain data only; no key material exists here)."""

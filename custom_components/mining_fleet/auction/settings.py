@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from ..api.subtensor import NAMED_NETWORKS
 from ..logic.auction import encode_bid, fp18, split_hashrate
+from ..logic.auction.codec import MAX_WORKER, MAX_WORKERS
 from ..logic.auction.solver import MAX_PRICE
 
 CONF_NETWORK = "network"
@@ -35,6 +36,7 @@ ROUTING_OFF = "off"
 ROUTING_MINERS = "miners"
 ROUTING_PROXY = "proxy"
 TH_PER_PH = 1000
+MAX_BID_PH = fp18.decimal(MAX_WORKER * MAX_WORKERS)  # 450 PH: 1000 workers of 0.45 PH, the most one bid holds
 # Home Assistant's own host runs the project's chain simulator on loopback (tests, the demo).
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
@@ -91,6 +93,8 @@ def bid_text(options: Mapping[str, Any], nominal_ths: Iterable[float | None]) ->
         if options.get(CONF_BID_SOURCE, SOURCE_MINERS) == SOURCE_SIZES:
             return encode_bid(parse_worker_sizes(str(options.get(CONF_WORKER_SIZES, ""))), price)
         total = miners_total_ph(nominal_ths)
+        if total > MAX_BID_PH:
+            raise BidProblem("bid_too_large", f"{total} PH is more than the {MAX_BID_PH} PH one bid may hold")
         return encode_bid(split_hashrate(total), price) if total else _no_hashrate()
     except BidProblem:
         raise
