@@ -30,9 +30,19 @@ from ..const import DOMAIN, EVENT_AUCTION_RESULT, LOGGER
 from ..coordinator import MiningFleetCoordinator
 from ..logic.auction import epoch_start, fp18, window_for_block
 from ..logic.auction.replay import STALE_BLOCKS, Outcome, Snapshot, replay
+from ..miner.coordinator import MinerCoordinator
 from ..miner.registry import fleet_registry
 from .router import AuctionRouter
-from .settings import CONF_MINERS, CONF_NETUID, CONF_NETWORK, CONF_PRICE, BidProblem, bid_text
+from .settings import (
+    CONF_BID_SOURCE,
+    CONF_MINERS,
+    CONF_NETUID,
+    CONF_NETWORK,
+    CONF_PRICE,
+    SOURCE_MINERS,
+    BidProblem,
+    bid_text,
+)
 
 type AuctionConfigEntry = ConfigEntry[AuctionCoordinator]
 
@@ -129,6 +139,7 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
         self._commitment: Commitment | None = None
         self._publish_problem: str | None = None
         self._bid_problem: str | None = None
+        self._rated: dict[str, float] = {}  # the last rated TH/s each chosen miner reported
         self._publishes = 0  # bids published so far: the button skips one that went out while it waited
         self._announced_start: int | None = None
         self._replayed: Replayed | None = None
@@ -255,16 +266,27 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
         options = self.config_entry.options
         chosen = options.get(CONF_MINERS, [])
         registry = fleet_registry(self.hass)
-        miners = [registry.get(device_id) for device_id in chosen]
+        miners = {device_id: registry.get(device_id) for device_id in chosen}
         try:
-            if any(miner is None for miner in miners):
+            if options.get(CONF_BID_SOURCE, SOURCE_MINERS) == SOURCE_MINERS and None in miners.values():
                 raise self._missing_miner(chosen)
-            wanted = bid_text(options, (miner.nominal_hashrate for miner in miners if miner is not None))
+            wanted = bid_text(options, self._nominal(miners))
         except BidProblem as err:
             self._set_bid_problem(err)
             return None
         self._set_bid_problem(None)
         return wanted
+
+    def _nominal(self, miners: dict[str, MinerCoordinator[Any] | None]) -> list[float | None]:
+        """Return each chosen miner's rated TH/s, the last one it reported while it reports none.
+
+        A miner restarting (after a pool switch, say) reports no rating for a while; bidding less
+        then would republish the bid for a moment's gap, and the chain rate-limits commitments.
+        """
+        for device_id, miner in miners.items():
+            if miner is not None and (rated := miner.nominal_hashrate) is not None and rated > 0:
+                self._rated[device_id] = rated
+        return [self._rated.get(device_id) for device_id in miners]
 
     def _missing_miner(self, chosen: list[str]) -> BidProblem:
         """Return why a chosen miner is missing: its device is gone for good, or it is not loaded (yet)."""
