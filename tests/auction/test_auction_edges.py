@@ -34,6 +34,7 @@ from .test_auction_entry import (
     auction_entry,
     demo_chain,
     results,
+    set_up_demo_auction,
     until,
     write_wallet,
 )
@@ -95,10 +96,7 @@ async def test_a_lower_head_from_the_follower_replays_and_announces_nothing(
     hass: HomeAssistant, start_fake_chain: FakeChainFactory, tmp_path: Path
 ) -> None:
     """A lagging node answers a head back in window 1: no refresh, nothing announced or replayed again."""
-    chain = await demo_chain(start_fake_chain)
-    events = results(hass)
-    entry = auction_entry(chain.url, write_wallet(tmp_path))
-    await set_up_entry(hass, entry)
+    chain, entry, events = await set_up_demo_auction(hass, start_fake_chain, tmp_path)
     coordinator: AuctionCoordinator = entry.runtime_data
     chain.produce_blocks(WINDOW_2 + 1 - chain.chain.head)
     await until(lambda: starts(events) == [WINDOW_1, WINDOW_2] and coordinator.data.head == WINDOW_2 + 1)
@@ -127,10 +125,7 @@ async def test_a_refresh_at_a_lower_head_keeps_the_newer_window(
     hass: HomeAssistant, start_fake_chain: FakeChainFactory, tmp_path: Path
 ) -> None:
     """Even a refresh made at a lower head neither replays nor announces the previous window."""
-    chain = await demo_chain(start_fake_chain)
-    events = results(hass)
-    entry = auction_entry(chain.url, write_wallet(tmp_path))
-    await set_up_entry(hass, entry)
+    chain, entry, events = await set_up_demo_auction(hass, start_fake_chain, tmp_path)
     chain.produce_blocks(WINDOW_2 + 1 - chain.chain.head)
     await until(lambda: starts(events) == [WINDOW_1, WINDOW_2])
     coordinator: AuctionCoordinator = entry.runtime_data

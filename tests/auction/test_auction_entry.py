@@ -73,6 +73,17 @@ async def demo_chain(start_fake_chain: FakeChainFactory, head: int = WINDOW_1 + 
     return await start_fake_chain(chain)
 
 
+async def set_up_demo_auction(
+    hass: HomeAssistant, start_fake_chain: FakeChainFactory, tmp_path: Path
+) -> tuple[SubtensorSimulator, MockConfigEntry, list[Event]]:
+    """Start the demo chain, collect result events, and set up an auction entry on it."""
+    chain = await demo_chain(start_fake_chain)
+    events = results(hass)
+    entry = auction_entry(chain.url, write_wallet(tmp_path))
+    await set_up_entry(hass, entry)
+    return chain, entry, events
+
+
 def results(hass: HomeAssistant) -> list[Event]:
     """Collect the auction's result events."""
     events: list[Event] = []
@@ -107,10 +118,7 @@ async def test_the_current_window_is_replayed_and_our_bid_published(
     hass: HomeAssistant, start_fake_chain: FakeChainFactory, tmp_path: Path
 ) -> None:
     """At set-up: the window the head is in, its auction as the logic computes it, and our bid committed."""
-    chain = await demo_chain(start_fake_chain)
-    events = results(hass)
-    entry = auction_entry(chain.url, write_wallet(tmp_path))
-    await set_up_entry(hass, entry)
+    chain, entry, events = await set_up_demo_auction(hass, start_fake_chain, tmp_path)
     assert entry.state is ConfigEntryState.LOADED
     assert state(hass, "window") == "1"
     expected = replay(_snapshot(chain.chain, WINDOW_1), OURS)
@@ -259,10 +267,7 @@ async def test_a_restart_does_not_announce_the_same_window_again(
     hass: HomeAssistant, start_fake_chain: FakeChainFactory, tmp_path: Path
 ) -> None:
     """The last announced window is kept across a reload."""
-    chain = await demo_chain(start_fake_chain)
-    events = results(hass)
-    entry = auction_entry(chain.url, write_wallet(tmp_path))
-    await set_up_entry(hass, entry)
+    chain, entry, events = await set_up_demo_auction(hass, start_fake_chain, tmp_path)
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert len(events) == 1
