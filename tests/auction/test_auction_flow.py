@@ -149,3 +149,30 @@ async def test_options_change_the_bid_and_reload(
         result["flow_id"], {**BID, "bid_source": "miners"}
     )
     assert result["errors"] == {"miners": "bid_needs_miners"}
+
+
+async def test_proxy_routing_with_allowed_files_and_a_miner_not_loaded_are_offered(
+    hass: HomeAssistant, start_fake_chain: FakeChainFactory, tmp_path: Path, setup_miner: MinerSetup
+) -> None:
+    """Proxy files inside the allowlist are accepted; an unloaded chosen miner stays offered, a removed one not."""
+    _, bitaxe = await setup_miner()
+    [miner_device] = [d.id for d in _devices(hass, bitaxe.entry_id)]
+    chain = await demo_chain(start_fake_chain)
+    proxy = tmp_path / "proxy"
+    proxy.mkdir()
+    (proxy / "pools.toml").write_text('[[pools.main]]\nname = "central-proxy"\n')
+    hass.config.allowlist_external_dirs = {str(proxy)}
+    routing = {
+        "routing": "proxy",
+        "pools_toml": str(proxy / "pools.toml"),
+        "reload_sentinel": str(proxy / "reload"),
+    }
+    entry = auction_entry(chain.url, write_wallet(tmp_path), miners=[miner_device, "a-removed-device"])
+    await set_up_entry(hass, entry)
+    await hass.config_entries.async_unload(bitaxe.entry_id)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    [field] = [f for f in result["data_schema"].schema if str(f) == "miners"]
+    options = result["data_schema"].schema[field].config["options"]
+    assert [option["value"] for option in options] == [miner_device]
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {**BID, **routing})
+    assert result["type"] is FlowResultType.CREATE_ENTRY and entry.options["routing"] == "proxy"
