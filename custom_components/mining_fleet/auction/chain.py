@@ -49,8 +49,9 @@ def requirements_issue_id(entry_id: str) -> str:
 
 async def async_install_requirements(hass: HomeAssistant, network: str) -> None:
     """Install (or find) the solver, and the SDK for a real network; raise ChainSetupError when one is missing."""
-    requirements = SOLVER_REQUIREMENTS + ([] if is_simulator(network) else SDK_REQUIREMENTS)
-    modules = SOLVER_MODULES + (() if is_simulator(network) else (SDK_MODULE,))
+    simulator = is_simulator(network)
+    requirements = SOLVER_REQUIREMENTS + ([] if simulator else SDK_REQUIREMENTS)
+    modules = SOLVER_MODULES + (() if simulator else (SDK_MODULE,))
     try:
         await async_process_requirements(hass, f"{DOMAIN}.auction", requirements)
         for module in modules:

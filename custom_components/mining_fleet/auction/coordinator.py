@@ -229,7 +229,7 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
             self._replayed = Replayed(window, started, outcome)
             # After a restart on a lagging node the head's window may be older than the one announced.
             if self._announced_start is None or window.start >= self._announced_start:
-                self.router.route(_ph(outcome.won_ph) or 0.0, head)
+                self.router.route(fp18.as_float(outcome.won_ph) or 0.0, head)
             return self._replayed
 
     async def _window(self, head: int) -> Window:
@@ -424,8 +424,8 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
             "start_block": data.window.start,
             "end_block": data.window.end,
             "budget_ph": outcome.budget,
-            "won_ph": _ph(outcome.won_ph),
-            "lost_ph": _ph(outcome.lost_ph),
+            "won_ph": fp18.as_float(outcome.won_ph),
+            "lost_ph": fp18.as_float(outcome.lost_ph),
             "won": [_line(line.hashrate, line.price, line.won) for line in lines if line.won],
             "lost": [_line(line.hashrate, line.price, line.lost) for line in lines if line.lost],
             "miners": list(self.config_entry.options.get(CONF_MINERS, [])),
@@ -489,11 +489,6 @@ class AuctionCoordinator(MiningFleetCoordinator[AuctionData]):
         }
 
 
-def _ph(value: int | None) -> float | None:
-    """Return an FP18 hashrate as a float PH for events and states."""
-    return None if value is None else float(fp18.decimal(value))
-
-
 def _line(hashrate: int, price: int, count: int) -> dict[str, Any]:
     """Return one bid line for the result event."""
-    return {"hashrate_ph": _ph(hashrate), "price": float(fp18.decimal(price)), "count": count}
+    return {"hashrate_ph": fp18.as_float(hashrate), "price": fp18.as_float(price), "count": count}

@@ -33,11 +33,6 @@ def _from_outcome(read: Callable[[Outcome], StateValue]) -> Callable[[AuctionCoo
     return _from_data(lambda data: None if data.outcome is None else read(data.outcome))
 
 
-def _fp18(value: int | None) -> float | None:
-    """Return an FP18 value as a float."""
-    return None if value is None else float(fp18.decimal(value))
-
-
 def _next_window(data: AuctionData) -> datetime | None:
     """Return when the next window starts: the start block's time plus the window's blocks."""
     if data.window_started is None:
@@ -85,7 +80,7 @@ def _price(key: str, unit: str | None, precision: int) -> Description:
         native_unit_of_measurement=unit,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=precision,
-        value_fn=_from_outcome(lambda outcome: _fp18(outcome.prices[key])),
+        value_fn=_from_outcome(lambda outcome: fp18.as_float(outcome.prices[key])),
     )
 
 
@@ -120,7 +115,7 @@ SENSORS: tuple[Description, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=2,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=_from_outcome(lambda outcome: _fp18(outcome.cap)),
+        value_fn=_from_outcome(lambda outcome: fp18.as_float(outcome.cap)),
     ),
     MiningFleetSensorDescription(
         key="bidders",
@@ -156,7 +151,7 @@ SENSORS: tuple[Description, ...] = (
         key="won_hashrate",
         translation_key="won_hashrate",
         **_PH,
-        value_fn=_from_outcome(lambda o: _fp18(o.won_ph)),
+        value_fn=_from_outcome(lambda o: fp18.as_float(o.won_ph)),
     ),
 )
 

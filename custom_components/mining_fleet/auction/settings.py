@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..api.subtensor import NAMED_NETWORKS
+from ..api.subtensor_loopback import loopback_url
 from ..logic.auction import encode_bid, fp18, split_hashrate
 from ..logic.auction.codec import MAX_WORKER, MAX_WORKERS
 from ..logic.auction.solver import MAX_PRICE
@@ -37,14 +38,15 @@ ROUTING_MINERS = "miners"
 ROUTING_PROXY = "proxy"
 TH_PER_PH = 1000
 MAX_BID_PH = fp18.decimal(MAX_WORKER * MAX_WORKERS)  # 450 PH: 1000 workers of 0.45 PH, the most one bid holds
-# Home Assistant's own host runs the project's chain simulator on loopback (tests, the demo).
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
 
 def is_simulator(network: str) -> bool:
     """Tell whether the network is the project's loopback chain simulator (http://127.0.0.1:PORT)."""
-    parts = urlsplit(network)
-    return parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS and parts.port is not None
+    try:
+        loopback_url(network)
+    except ValueError:
+        return False
+    return True
 
 
 def valid_network(network: str) -> bool:

@@ -66,6 +66,11 @@ def decimal(value: int) -> Decimal:
     return Decimal(text(value))
 
 
+def as_float(value: int | None) -> float | None:
+    """Return an FP18 integer as a float (for states and events), None staying None."""
+    return None if value is None else float(decimal(value))
+
+
 def mul(a: int, b: int) -> int:
     """Multiply two FP18 values, rounding down as the subnet does."""
     return a * b // ONE
