@@ -6,7 +6,7 @@ Used by scripts/demo.py and the benchmarks. Only loopback is ever contacted.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 import contextlib
 from dataclasses import dataclass
 import json
@@ -86,8 +86,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def prepare_config(config_dir: Path, port: int, extra_yaml: str = "") -> None:
-    """Write a fresh config folder with the integration linked in."""
+def prepare_config(
+    config_dir: Path, port: int, extra_yaml: str = "", components: Mapping[str, Path] | None = None
+) -> None:
+    """Write a fresh config folder with the integration (and any extra components, e.g. a probe) linked in."""
     shutil.rmtree(config_dir, ignore_errors=True)
     custom = config_dir / "custom_components"
     custom.mkdir(parents=True)
@@ -96,6 +98,8 @@ def prepare_config(config_dir: Path, port: int, extra_yaml: str = "") -> None:
     )
     (config_dir / "automations.yaml").write_text("[]\n")
     (custom / "mining_fleet").symlink_to(ROOT / "custom_components" / "mining_fleet")
+    for domain, source in (components or {}).items():
+        (custom / domain).symlink_to(source.resolve())
     for domain in SHADOWED:
         folder = custom / domain
         folder.mkdir()
@@ -233,12 +237,23 @@ async def onboard(session: aiohttp.ClientSession, base: str, password: str) -> s
 
 @contextlib.asynccontextmanager
 async def running_home_assistant(
-    config_dir: Path, port: int, password: str, extra_yaml: str = ""
+    config_dir: Path,
+    port: int,
+    password: str,
+    extra_yaml: str = "",
+    *,
+    components: Mapping[str, Path] | None = None,
+    token: str | None = None,
 ) -> AsyncIterator[HassApi]:
-    """Start hass (no runtime pip installs), onboard it, yield a REST client, and stop it afterwards."""
-    prepare_config(config_dir, port, extra_yaml)
+    """Start hass (no runtime pip installs), onboard it, yield a REST client, and stop it afterwards.
+
+    With a token (a long-lived one from an earlier run) the config folder is kept as it is and
+    Home Assistant starts again on it, as after a restart.
+    """
+    if token is None:
+        prepare_config(config_dir, port, extra_yaml, components)
     base = f"http://{LOOPBACK}:{port}"
-    with (config_dir / "hass.out").open("w") as log:
+    with (config_dir / "hass.out").open("a") as log:
         hass = await asyncio.create_subprocess_exec(
             str(Path(sys.executable).with_name("hass")),
             "--config",
@@ -250,7 +265,7 @@ async def running_home_assistant(
         try:
             async with aiohttp.ClientSession() as session:
                 await wait_for_http(session, f"{base}/api/onboarding")
-                yield HassApi(session, base, await onboard(session, base, password))
+                yield HassApi(session, base, token or await onboard(session, base, password))
         finally:
             if hass.returncode is None:
                 hass.terminate()

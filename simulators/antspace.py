@@ -211,8 +211,8 @@ class AntspaceSimulator(LoopbackServer):
             state.supply = min(95.0, state.supply + elapsed / 60 * self.load_kw / 300)
 
     def _noisy(self, value: float, spread: float = 0.1) -> float:
-        """Return a reading with a little sensor noise."""
-        return round(value + self._random.uniform(-spread, spread), 2)
+        """Return a reading with a little sensor noise (none when steady)."""
+        return round(value if self.steady else value + self._random.uniform(-spread, spread), 2)
 
     # --- documents -----------------------------------------------------------------
     def cooler_state(self) -> dict[str, Any]:

@@ -226,11 +226,15 @@ class AxeOSSimulator(LoopbackServer):
         state, now = self.state, self.clock()
         elapsed = max(0.0, now - state.last_physics)
         state.last_physics = now
-        blend = 1 - math.exp(-elapsed / 5)
-        power, temperature, hashrate = self._targets()
-        state.power += (power - state.power) * blend
-        state.temperature += (temperature - state.temperature) * blend
-        state.hashrate += (hashrate - state.hashrate) * blend
+        # Stepped once per read, the fan loop rings at the poll's pace; a steady miner settles the way a
+        # real one does, in one-second steps (up to ten minutes' worth).
+        steps = min(600, math.ceil(elapsed)) if self.steady and elapsed > 1 else 1
+        blend = 1 - math.exp(-elapsed / steps / 5)
+        for _ in range(steps):
+            power, temperature, hashrate = self._targets()
+            state.power += (power - state.power) * blend
+            state.temperature += (temperature - state.temperature) * blend
+            state.hashrate += (hashrate - state.hashrate) * blend
         if state.hashrate > 1 and elapsed > 0:
             self._find_shares(elapsed)
 
@@ -249,8 +253,12 @@ class AxeOSSimulator(LoopbackServer):
 
     # --- replies -------------------------------------------------------------------
     def _noisy(self, value: float, spread: float) -> float:
-        """Add measurement noise."""
-        return value * (1 + self._random.uniform(-spread, spread))
+        """Add measurement noise (none when steady)."""
+        return value if self.steady else value * (1 + self._random.uniform(-spread, spread))
+
+    def _varying(self, low: float, high: float) -> float:
+        """Return a reading that wanders within a range (its middle when steady)."""
+        return (low + high) / 2 if self.steady else self._random.uniform(low, high)
 
     def info_document(self) -> dict[str, Any]:
         """Build /api/system/info exactly as this firmware generation spells it."""
@@ -322,7 +330,7 @@ class AxeOSSimulator(LoopbackServer):
         """Add the keys later firmware introduced."""
         state = self.state
         if self.at_least(2, 6):
-            doc["wifiRSSI"] = self._random.randint(-70, -45)
+            doc["wifiRSSI"] = round(self._varying(-70, -45))
         if self.at_least(2, 7):
             doc["temptarget"] = state.temp_target
         if self.at_least(2, 8):
@@ -335,7 +343,7 @@ class AxeOSSimulator(LoopbackServer):
         if self.at_least(2, 11):
             doc["manualFanSpeed"] = state.manual_fan
             doc["fan2rpm"] = 0
-            doc["errorPercentage"] = round(self._random.uniform(0.1, 1.5), 2) if state.hashrate else 0
+            doc["errorPercentage"] = round(self._varying(0.1, 1.5), 2) if state.hashrate else 0
             doc["sharesRejectedReasons"] = (
                 [{"message": "Above target", "count": state.shares_rejected}] if state.shares_rejected else []
             )
@@ -343,7 +351,7 @@ class AxeOSSimulator(LoopbackServer):
             for key, spread in (("hashRate_1m", 0.02), ("hashRate_10m", 0.01), ("hashRate_1h", 0.005)):
                 doc[key] = round(self._noisy(state.hashrate, spread), 2) if state.hashrate > 0.01 else 0.0
             doc["axeOSVersion"] = self.firmware
-            doc["responseTime"] = round(self._random.uniform(20, 60), 1)
+            doc["responseTime"] = round(self._varying(20, 60), 1)
         if self.at_least(2, 14):
             doc["miningPaused"] = state.paused
             doc["actualFrequency"] = state.frequency if not state.paused else 0

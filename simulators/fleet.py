@@ -54,6 +54,7 @@ class FleetConfig:
     slow_extra_ms: tuple[float, float] = (2000.0, 5000.0)
     flap_period_s: float = 30.0
     flap_down_share: float = 1 / 3
+    steady: bool = False
     seed: int = 0
 
 
@@ -180,6 +181,7 @@ class Fleet:
         for number, ((kind, index), fault) in enumerate(zip(plan, faults, strict=True)):
             simulator, firmware, model = _make_simulator(kind, index, self.config.seed * 100_003 + number)
             simulator.reply_delay = self._policy(kind, fault, rng)
+            simulator.steady = self.config.steady
             await simulator.start()
             self.devices.append(FleetDevice(kind, firmware, model, simulator, fault))
 
@@ -249,6 +251,7 @@ def config_from_args(args: argparse.Namespace) -> FleetConfig:
         flapping=args.flapping,
         slow_extra_ms=parse_range(args.slow_ms),
         flap_period_s=args.flap_period,
+        steady=args.steady,
         seed=args.seed,
     )
 
@@ -276,6 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--flapping", type=float, default=0.0, help="share of devices that drop out and back")
     parser.add_argument(
         "--flap-period", type=float, default=30.0, help="seconds per flapping cycle (a third down)"
+    )
+    parser.add_argument(
+        "--steady",
+        action="store_true",
+        help="readings without measurement noise (nothing changes poll to poll)",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--hosts-file", type=Path, help="also write the hosts as one JSON list here")

@@ -32,6 +32,8 @@ class LoopbackServer:
         self._release_hangs = asyncio.Event()
         # Set by a fleet to give every reply a latency or a fault; the /_sim/ control paths stay prompt.
         self.reply_delay: ReplyDelay | None = None
+        # Readings without measurement noise: what a benchmark of "nothing changed" needs.
+        self.steady = False
 
     def build_app(self) -> web.Application:
         """Return the simulator's aiohttp application."""

@@ -229,8 +229,8 @@ class VNishSimulator(LoopbackServer):
         self._enter("failure")
 
     def _noisy(self, value: float, spread: float = 0.02) -> float:
-        """Add measurement noise."""
-        return round(value * (1 + self._random.uniform(-spread, spread)), 2)
+        """Add measurement noise (none when steady)."""
+        return round(value if self.steady else value * (1 + self._random.uniform(-spread, spread)), 2)
 
     def _preset(self) -> Preset:
         """Return the active preset."""

@@ -23,6 +23,7 @@ from simulators.fleet import (
     FleetConfig,
     ReplyPolicy,
     assign_faults,
+    build_parser,
     parse_latency,
     parse_range,
 )
@@ -83,6 +84,23 @@ async def test_fleet_starts_every_device_reachable(session: aiohttp.ClientSessio
             status, _ = await _get(session, line["host"], PROBE_PATH[line["kind"]])
             assert status == 200, line
     assert fleet.devices == []
+
+
+def test_steady_fleet_readings_do_not_wander() -> None:
+    """--steady: consecutive replies carry the same readings (what a "nothing changed" benchmark needs)."""
+    now = [0.0]
+    bitaxe = AxeOSSimulator("2.15", seed=3, clock=lambda: now[0])
+    antminer = VNishSimulator(seed=3)
+    bitaxe.steady = antminer.steady = True
+    bitaxe.info_document()
+    now[0] = 3600.0  # settled
+    readings = ("hashRate", "power", "voltage", "wifiRSSI", "errorPercentage", "responseTime", "hashRate_1m")
+    first, second = (bitaxe.info_document() for _ in range(2))
+    assert {key: first[key] for key in readings} == {key: second[key] for key in readings}
+    assert antminer.summary_document() == antminer.summary_document()
+    assert FleetConfig(steady=True).steady and build_parser().parse_args(["--steady"]).steady
+    bitaxe.steady = False
+    assert len({bitaxe.info_document()["hashRate"] for _ in range(5)}) > 1
 
 
 async def test_latency_is_applied(session: aiohttp.ClientSession) -> None:

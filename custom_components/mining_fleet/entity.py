@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 import math
 from typing import Any, Protocol
@@ -21,6 +21,7 @@ from homeassistant.components.select import SelectEntity, SelectEntityDescriptio
 from homeassistant.components.sensor import RestoreSensor, SensorEntity, SensorEntityDescription
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import callback
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -31,6 +32,12 @@ from .coordinator import MiningFleetCoordinator
 from .logic.energy import EnergyIntegrator
 
 type StateValue = float | str | datetime | None
+
+# A counter (energy; time, energy and averages on a profile) creeps at every poll, so writing each
+# step would store a row per counter per poll: at 500 miners thousands a minute. Its state is
+# written at most once a minute; statistics compile every 5 minutes, and a restart restores the
+# total at shutdown, not the last written state.
+COUNTER_WRITE_INTERVAL = timedelta(minutes=1)
 
 
 class Described[C](Protocol):
@@ -95,6 +102,26 @@ class MiningFleetEntity[C: MiningFleetCoordinator[Any]](CoordinatorEntity[C]):
         self._attr_device_info = coordinator.device_info
 
     @property
+    def is_counter(self) -> bool:
+        """Return True for a counter, whose writes are spaced out."""
+        return False
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the new state, unless a counter's growth can wait for its next write."""
+        if not self._growth_can_wait():
+            super()._handle_coordinator_update()
+
+    def _growth_can_wait(self) -> bool:
+        """Return True for a counter that only grew since its number was written less than a minute ago."""
+        if not (self.is_counter and self.available) or getattr(self, "native_value", None) is None:
+            return False  # going unknown or unavailable is news
+        written = self.hass.states.get(self.entity_id)
+        if written is None or written.state in (STATE_UNKNOWN, STATE_UNAVAILABLE):
+            return False
+        return dt_util.utcnow() - written.last_updated < COUNTER_WRITE_INTERVAL
+
+    @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Return what the description adds (a ramp's progress, an alert's severity)."""
         attributes: Callable[[C], dict[str, Any]] | None = getattr(
@@ -117,12 +144,19 @@ class MiningFleetSensorDescription[C](SensorEntityDescription):
     # Rounded before it is stored: noise below this precision only grows the recorder.
     round_digits: int | None = None
     attributes_fn: Callable[[C], dict[str, Any]] | None = None
+    # A total or average that creeps with time alone (statistics on a profile): written at most once a minute.
+    counter: bool = False
 
 
 class MiningFleetSensor[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], SensorEntity):
     """A value read from the latest update."""
 
     entity_description: MiningFleetSensorDescription[C]
+
+    @property
+    def is_counter(self) -> bool:
+        """Return True when the description is a counter."""
+        return self.entity_description.counter
 
     @property
     def native_value(self) -> StateValue:
@@ -148,6 +182,7 @@ class EnergySensor[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], Restore
     """Energy integrated from power readings, kept across restarts."""
 
     entity_description: MiningFleetEnergyDescription[C]
+    is_counter = True
 
     def __init__(self, coordinator: C, description: MiningFleetEnergyDescription[C]) -> None:
         """Start from zero until the restored total arrives."""

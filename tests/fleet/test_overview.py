@@ -15,7 +15,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.mining_fleet.const import DOMAIN, FLEET_UNIQUE_ID, SCAN_INTERVAL
 from custom_components.mining_fleet.diagnostics import async_get_config_entry_diagnostics
-from custom_components.mining_fleet.entity import MiningFleetSensor, MiningFleetSensorDescription
+from custom_components.mining_fleet.entity import (
+    COUNTER_WRITE_INTERVAL,
+    MiningFleetSensor,
+    MiningFleetSensorDescription,
+)
 from custom_components.mining_fleet.fleet.coordinator import TOTALS_COOLDOWN_SECONDS, FleetCoordinator
 from simulators.axeos import AxeOSSimulator, Fault
 
@@ -165,13 +169,13 @@ async def test_follows_miners_without_polling(
 async def test_energy_counts_steadily_and_never_drops(
     hass: HomeAssistant, setup_miner: MinerSetup, setup_vnish: VNishSetup, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Energy grows with every poll, also after a miner is removed (which lowers power, not energy)."""
+    """Energy grows with every write (a minute apart), also after a miner is removed (which lowers power, not energy)."""
     await setup_miner("2.15")
     _, vnish_entry = await setup_vnish()
     await set_up_entry(hass, fleet_entry())
     energies = []
     for _ in range(4):
-        await _pass(hass, freezer, SCAN_INTERVAL.total_seconds())
+        await _pass(hass, freezer, COUNTER_WRITE_INTERVAL.total_seconds())
         energies.append(_state(hass, "energy"))
     assert energies == sorted(energies) and energies[-1] > energies[0] > 0
     power_before = _state(hass, "power")
@@ -180,8 +184,7 @@ async def test_energy_counts_steadily_and_never_drops(
     assert _state(hass, "miners") == 1
     assert _state(hass, "power") < power_before
     before = _state(hass, "energy")
-    for _ in range(2):
-        await _pass(hass, freezer, SCAN_INTERVAL.total_seconds())
+    await _pass(hass, freezer, COUNTER_WRITE_INTERVAL.total_seconds())
     assert _state(hass, "energy") > before
 
 
@@ -191,7 +194,7 @@ async def test_steady_totals_still_integrate_energy(
     """Ten minutes at an unchanging power still add energy (every update is a sample)."""
     simulator, _ = await setup_vnish()
     await set_up_entry(hass, fleet_entry())
-    simulator._noisy = lambda value, spread=0.0: round(value, 2)  # type: ignore[method-assign]
+    simulator.steady = True
     start = _state(hass, "energy")
     for _ in range(40):
         await _pass(hass, freezer, SCAN_INTERVAL.total_seconds())

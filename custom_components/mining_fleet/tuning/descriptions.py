@@ -91,6 +91,7 @@ def figure_sensors[C, F: ProfileFigures](
             translation_key=f"profile_{stat}",
             translation_placeholders={"profile": name},
             value_fn=value,
+            counter=True,  # totals and averages over the profile's whole time: they creep every poll
             **shape,
         )
 
@@ -154,6 +155,7 @@ def _time_in_profile(name: str) -> MiningFleetSensorDescription[Miner]:
         state_class=SensorStateClass.TOTAL_INCREASING,
         suggested_display_precision=2,
         round_digits=3,
+        counter=True,
         value_fn=lambda miner: None if (stats := ran(miner)) is None else stats.hours,
     )
 

@@ -1,0 +1,204 @@
+"""Fleet load in a real Home Assistant 2025.4.4: set-up, CPU, loop lag, refresh, memory and state writes at N miners.
+
+For every N: starts `python -m simulators.fleet` in a child process (half Bitaxes on AxeOS 2.9 / 2.12 /
+2.15, half VNish Antminers, one Antspace container per 50 miners, steady readings: no measurement
+noise), a simulated CKPool account, and a real Home Assistant (as scripts/demo does) with a probe
+component (benchmarks/fleet_probe) inside it. Every device is added through the config flow, the fleet
+overview is confirmed, then Home Assistant is restarted on that config folder and measured:
+
+- set-up: from starting the process until every entry is loaded (Home Assistant's own start included;
+  the N = 0 row is that alone);
+- over a window in steady state: CPU seconds of the Home Assistant process per minute, event-loop lag
+  (a callback that asks to run every 50 ms and records how late it runs), state writes per minute
+  (what the recorder stores) by kind of entity, and how often each coordinator updated;
+- a full refresh: every coordinator refreshed at once, until the last one finished;
+- resident memory, and per device against the N = 0 row.
+
+Everything talks to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import AsyncIterator
+import contextlib
+import json
+from pathlib import Path
+import sys
+import tempfile
+import time
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scripts.demo import accept_fleet_overview
+from scripts.hass_runner import ROOT, HassApi, free_port, running_home_assistant
+from simulators import pools
+from simulators.pools import PoolSimulator, SimWorker
+
+PROBE = {"fleet_probe": Path(__file__).resolve().parent / "fleet_probe"}
+PROBE_YAML = "fleet_probe:\n"
+PASSWORD = "benchmark"  # noqa: S105 - the throwaway owner of a throwaway Home Assistant
+MINERS_PER_CONTAINER = 50
+FLOWS_AT_ONCE = 8  # config flows in flight at once while adding (a person adds one at a time)
+
+
+@contextlib.asynccontextmanager
+async def simulated_fleet(miners: int, folder: Path) -> AsyncIterator[list[dict[str, Any]]]:
+    """Run the fleet simulator in a child process (its CPU is not Home Assistant's) and yield its hosts."""
+    hosts_file = folder / "hosts.json"
+    bitaxes, containers = miners // 2, miners // MINERS_PER_CONTAINER
+    command = ["-m", "simulators.fleet", "--bitaxes", str(bitaxes), "--antminers", str(miners - bitaxes)]
+    command += ["--containers", str(containers), "--steady", "--seed", "1", "--hosts-file", str(hosts_file)]
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, *command, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL
+    )
+    try:
+        while not hosts_file.exists():
+            if child.returncode is not None:
+                raise RuntimeError("the fleet simulator stopped")
+            await asyncio.sleep(0.2)
+        yield list(json.loads(hosts_file.read_text()))
+    finally:
+        child.terminate()
+        await child.wait()
+
+
+def flow_steps(device: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the config flow answers that add one simulated device."""
+    if device["kind"] == "bitaxe":
+        return [{"next_step_id": "bitaxe"}, {"host": device["host"]}]
+    if device["kind"] == "antminer":
+        return [{"next_step_id": "vnish"}, {"host": device["host"], "password": device["password"]}]
+    host, port = device["host"].rsplit(":", 1)
+    return [{"next_step_id": "antspace"}, {"host": host, "port": int(port)}, {}]
+
+
+async def add_everything(api: HassApi, devices: list[dict[str, Any]], pool: PoolSimulator) -> float:
+    """Add every device and the pool account through the config flow; return the seconds it took."""
+    started = time.monotonic()
+    gate = asyncio.Semaphore(FLOWS_AT_ONCE)
+
+    async def add(steps: list[dict[str, Any]]) -> None:
+        async with gate:
+            await api.add_entry(steps)
+
+    pool_steps = [
+        {"next_step_id": "pool"},
+        {"pool": "ckpool"},
+        {"address": pools.ADDRESS, "base_url": f"http://{pool.host}"},
+    ]
+    await asyncio.gather(*(add(flow_steps(device)) for device in devices), add(pool_steps))
+    if sum(device["kind"] != "container" for device in devices) >= 2:
+        await accept_fleet_overview(api, limit_seconds=60)
+    return time.monotonic() - started
+
+
+async def wait_all_loaded(api: HassApi, limit_seconds: float = 600) -> int:
+    """Wait until every mining_fleet entry is loaded; return how many there are."""
+    deadline = time.monotonic() + limit_seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):  # the config API comes up during the start
+            entries = await api.get("/api/config/config_entries/entry?domain=mining_fleet")
+            if entries and all(entry["state"] == "loaded" for entry in entries):
+                return len(entries)
+        await asyncio.sleep(0.25)
+    raise RuntimeError("not every entry loaded")
+
+
+async def measure(miners: int, window_s: float, settle_s: float) -> dict[str, Any]:
+    """Build a Home Assistant with N miners, restart it, and measure it."""
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        config_dir, port = folder / "config", free_port()
+        pool = PoolSimulator(workers={f"worker{index}": SimWorker(1.0) for index in range(10)})
+        await pool.start()
+        try:
+            async with simulated_fleet(miners, folder) as devices:
+                async with running_home_assistant(
+                    config_dir, port, PASSWORD, PROBE_YAML, components=PROBE
+                ) as api:
+                    add_seconds = await add_everything(api, devices, pool) if miners else 0.0
+                    token = await api.websocket(
+                        {"type": "auth/long_lived_access_token", "client_name": "benchmark", "lifespan": 1}
+                    )
+                started = time.monotonic()
+                async with running_home_assistant(
+                    config_dir, port, PASSWORD, components=PROBE, token=token
+                ) as api:
+                    entries = await wait_all_loaded(api) if miners else 0
+                    set_up_seconds = time.monotonic() - started
+                    await asyncio.sleep(settle_s)
+                    await api.post("/api/fleet_probe/reset")
+                    await asyncio.sleep(window_s)
+                    report = await api.get("/api/fleet_probe")
+                    refresh = await api.post("/api/fleet_probe/refresh")
+        finally:
+            await pool.stop()
+    return {
+        "miners": miners,
+        "devices": len(devices) + (1 if miners else 0),
+        "entries": entries,
+        "add_seconds": add_seconds,
+        "set_up_seconds": set_up_seconds,
+        "refresh_seconds": refresh["seconds"],
+        **report,
+    }
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    """Print the measurements as a Markdown table, and the writes by kind."""
+    base_kb = next((row["rss_kb"] for row in rows if row["miners"] == 0), None)
+    print(
+        "\n| miners | devices | states | set-up | CPU of one core | loop lag p50 / p99 / max | full refresh "
+        "| polls run / due (lowest / median) | RSS | per device | state writes per minute |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        minutes = row["seconds"] / 60
+        lag, polls = row["lag_ms"], row["polls_on_time"]
+        per_device = (
+            f"{(row['rss_kb'] - base_kb) / row['devices']:.0f} KB"
+            if base_kb is not None and row["devices"]
+            else "—"
+        )
+        print(
+            f"| {row['miners']} | {row['devices']} | {row['states']} | {row['set_up_seconds']:.1f} s "
+            f"| {row['cpu_seconds'] / row['seconds'] * 100:.1f} % "
+            f"| {lag['p50']:.1f} / {lag['p99']:.1f} / {lag['max']:.1f} ms | {row['refresh_seconds']:.2f} s "
+            f"| {polls['lowest']:.0%} / {polls['median']:.0%} "
+            f"| {row['rss_kb'] / 1024:.0f} MB | {per_device} | {row['writes'] / minutes:.0f} |"
+        )
+    for row in rows:
+        minutes = row["seconds"] / 60
+        kinds = ", ".join(f"{kind} {count / minutes:.0f}" for kind, count in row["writes_by_kind"].items())
+        print(
+            f"\nN = {row['miners']}: added through the config flow in {row['add_seconds']:.0f} s; "
+            f"state writes per minute by kind: {kinds or 'none'}"
+        )
+
+
+async def run(sizes: list[int], window_s: float, settle_s: float) -> None:
+    """Measure every size in turn and print the table."""
+    rows = []
+    for miners in sizes:
+        rows.append(await measure(miners, window_s, settle_s))
+        print(json.dumps(rows[-1]), flush=True)
+    print_table(rows)
+
+
+def main() -> None:
+    """Parse arguments and run."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--miners", type=int, nargs="+", default=[0, 10, 100, 500])
+    parser.add_argument("--window", type=float, default=120, help="seconds measured in steady state")
+    parser.add_argument("--settle", type=float, default=75, help="seconds after set-up before measuring")
+    args = parser.parse_args()
+    asyncio.run(run(args.miners, args.window, args.settle))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""A probe inside the Home Assistant under test (benchmarks/fleet_load.py): loop lag, state writes, CPU, memory.
+
+Loaded only into the benchmark's Home Assistant (linked into its config folder, `fleet_probe:` in its
+configuration). It serves what it measured at GET /api/fleet_probe; POST /api/fleet_probe/reset starts
+a new window and POST /api/fleet_probe/refresh refreshes every mining_fleet coordinator at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+import statistics
+import time
+from typing import Any
+
+from aiohttp import web
+from homeassistant.components.http import HomeAssistantView
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.typing import ConfigType
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+
+DOMAIN = "fleet_probe"
+TICK_SECONDS = 0.05  # the lag probe asks to run every 50 ms and measures how late it runs
+
+
+class Probe:
+    """Measure one window: loop lag, state writes by kind of entity, CPU time and coordinator updates."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Start the lag probe and the write counter."""
+        self.hass = hass
+        self.lags: list[float] = []
+        self.writes: Counter[str] = Counter()
+        self.updates: Counter[int] = Counter()
+        self._stop_listeners: list[Callable[[], None]] = []
+        self._watched: list[DataUpdateCoordinator[Any]] = []
+        self.started = time.monotonic()
+        self.cpu_started = time.process_time()
+        self._expected = hass.loop.time() + TICK_SECONDS
+        hass.loop.call_at(self._expected, self._tick)
+        hass.bus.async_listen("state_changed", self._count_write)
+
+    def _tick(self) -> None:
+        """Record how late this run is, and ask for the next one."""
+        now = self.hass.loop.time()
+        self.lags.append(now - self._expected)
+        self._expected = now + TICK_SECONDS
+        self.hass.loop.call_at(self._expected, self._tick)
+
+    @callback
+    def _count_write(self, event: Event[EventStateChangedData]) -> None:
+        """Count a state write (what the recorder stores)."""
+        self.writes[event.data["entity_id"]] += 1
+
+    def coordinators(self) -> list[DataUpdateCoordinator[Any]]:
+        """Return every mining_fleet entry's coordinator."""
+        found = []
+        for entry in self.hass.config_entries.async_entries("mining_fleet"):
+            coordinator = getattr(entry, "runtime_data", None)
+            if isinstance(coordinator, DataUpdateCoordinator):
+                found.append(coordinator)
+        return found
+
+    def reset(self) -> None:
+        """Start a new window, and count each coordinator's updates in it."""
+        for stop in self._stop_listeners:
+            stop()
+        self.lags.clear()
+        self.writes.clear()
+        self.updates.clear()
+        self.started = time.monotonic()
+        self.cpu_started = time.process_time()
+        self._watched = self.coordinators()
+        self._stop_listeners = [
+            coordinator.async_add_listener(self._counter_of(index))
+            for index, coordinator in enumerate(self._watched)
+        ]
+
+    def _counter_of(self, index: int) -> Callable[[], None]:
+        """Return a listener counting one coordinator's updates."""
+
+        @callback
+        def updated() -> None:
+            self.updates[index] += 1
+
+        return updated
+
+    async def report(self) -> dict[str, Any]:
+        """Return the window's figures."""
+        lags = sorted(self.lags) or [0.0]
+        seconds = time.monotonic() - self.started
+        entries = self.hass.config_entries.async_entries("mining_fleet")
+        return {
+            "seconds": seconds,
+            "cpu_seconds": time.process_time() - self.cpu_started,
+            "lag_ms": {
+                "samples": len(self.lags),
+                "p50": lags[len(lags) // 2] * 1000,
+                "p99": lags[min(len(lags) - 1, int(len(lags) * 0.99))] * 1000,
+                "max": lags[-1] * 1000,
+            },
+            "writes": sum(self.writes.values()),
+            "writes_by_kind": dict(self._writes_by_kind().most_common(12)),
+            "polls_on_time": self._polls_on_time(seconds),
+            "rss_kb": await self.hass.async_add_executor_job(_rss_kb),
+            "entries": len(entries),
+            "entries_loaded": sum(entry.state is ConfigEntryState.LOADED for entry in entries),
+            "states": len(self.hass.states.async_all()),
+        }
+
+    def _polls_on_time(self, seconds: float) -> dict[str, float]:
+        """Return, over the polling coordinators, the lowest and median share of the polls due that ran."""
+        shares = sorted(
+            self.updates[index] / (seconds / interval.total_seconds())
+            for index, coordinator in enumerate(self._watched)
+            if (interval := coordinator.update_interval) is not None and interval.total_seconds() <= seconds
+        ) or [0.0]
+        return {"lowest": shares[0], "median": shares[len(shares) // 2], "coordinators": len(shares)}
+
+    def _writes_by_kind(self) -> Counter[str]:
+        """Group the writes by what the entity is (its platform and translation key), not by device."""
+        registry = er.async_get(self.hass)
+        kinds: Counter[str] = Counter()
+        for entity_id, count in self.writes.items():
+            entry = registry.async_get(entity_id)
+            kind = (
+                entity_id.split(".")[0]
+                if entry is None
+                else f"{entry.domain}.{entry.translation_key or entry.original_name}"
+            )
+            kinds[kind] += count
+        return kinds
+
+    async def refresh_all(self) -> float:
+        """Refresh every coordinator at once and return the seconds until the last finished."""
+        started = time.monotonic()
+        await asyncio.gather(*(coordinator.async_refresh() for coordinator in self.coordinators()))
+        return time.monotonic() - started
+
+
+def _rss_kb() -> int:
+    """Return the process's resident memory (kB)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+class ProbeView(HomeAssistantView):
+    """GET the figures; POST reset or refresh."""
+
+    url = "/api/fleet_probe"
+    extra_urls = ["/api/fleet_probe/{action}"]
+    name = "api:fleet_probe"
+
+    def __init__(self, probe: Probe) -> None:
+        """Serve one probe."""
+        self.probe = probe
+
+    async def get(self, request: web.Request) -> web.Response:
+        """Return the current window's figures."""
+        return self.json(await self.probe.report())
+
+    async def post(self, request: web.Request, action: str = "") -> web.Response:
+        """Reset the window, or refresh every coordinator and return how long it took."""
+        if action == "reset":
+            self.probe.reset()
+            return self.json({})
+        if action == "refresh":
+            return self.json({"seconds": await self.probe.refresh_all()})
+        return self.json_message("unknown action", 404)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Start the probe and serve it."""
+    hass.http.register_view(ProbeView(Probe(hass)))
+    return True
