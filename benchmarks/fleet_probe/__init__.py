@@ -11,7 +11,6 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-import statistics
 import time
 from typing import Any
 
