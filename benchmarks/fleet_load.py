@@ -134,6 +134,7 @@ async def measure(miners: int, window_s: float, settle_s: float) -> dict[str, An
                     await asyncio.sleep(window_s)
                     report = await api.get("/api/fleet_probe")
                     refresh = await api.post("/api/fleet_probe/refresh")
+                    objects = await api.post("/api/fleet_probe/objects")
         finally:
             await pool.stop()
     return {
@@ -144,6 +145,7 @@ async def measure(miners: int, window_s: float, settle_s: float) -> dict[str, An
         "set_up_seconds": set_up_seconds,
         "refresh_seconds": refresh["seconds"],
         **report,
+        "objects": objects,
     }
 
 
@@ -152,7 +154,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     base_kb = next((row["rss_kb"] for row in rows if row["miners"] == 0), None)
     print(
         "\n| miners | devices | states | set-up | CPU of one core | loop lag p50 / p99 / max | full refresh "
-        "| polls run / due (lowest / median) | RSS | per device | state writes per minute |"
+        "| longest gap between polls (in poll intervals) | RSS | per device | state writes per minute |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
@@ -167,7 +169,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             f"| {row['miners']} | {row['devices']} | {row['states']} | {row['set_up_seconds']:.1f} s "
             f"| {row['cpu_seconds'] / row['seconds'] * 100:.1f} % "
             f"| {lag['p50']:.1f} / {lag['p99']:.1f} / {lag['max']:.1f} ms | {row['refresh_seconds']:.2f} s "
-            f"| {polls['lowest']:.0%} / {polls['median']:.0%} "
+            f"| {polls['longest_gap_in_intervals']:.2f} "
             f"| {row['rss_kb'] / 1024:.0f} MB | {per_device} | {row['writes'] / minutes:.0f} |"
         )
     for row in rows:

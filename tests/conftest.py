@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
+from unittest.mock import PropertyMock, patch
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
@@ -36,6 +37,17 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 def isolated_config_dir(hass: HomeAssistant, tmp_path: Path) -> None:
     """Give every test its own config folder, so installed blueprints never leak between tests."""
     hass.config.config_dir = str(tmp_path)
+
+
+@pytest.fixture
+def enable_all_entities() -> Iterator[None]:
+    """Add the entities that are disabled by default too (per board, per fan, statistics per miner)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
 
 
 @pytest.fixture

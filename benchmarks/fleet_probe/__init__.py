@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable
+import gc
 from pathlib import Path
 import time
 from typing import Any
@@ -35,6 +36,8 @@ class Probe:
         self.lags: list[float] = []
         self.writes: Counter[str] = Counter()
         self.updates: Counter[int] = Counter()
+        self.last_update: dict[int, float] = {}
+        self.longest_gap: dict[int, float] = {}
         self._stop_listeners: list[Callable[[], None]] = []
         self._watched: list[DataUpdateCoordinator[Any]] = []
         self.started = time.monotonic()
@@ -71,6 +74,8 @@ class Probe:
         self.lags.clear()
         self.writes.clear()
         self.updates.clear()
+        self.last_update.clear()
+        self.longest_gap.clear()
         self.started = time.monotonic()
         self.cpu_started = time.process_time()
         self._watched = self.coordinators()
@@ -84,7 +89,11 @@ class Probe:
 
         @callback
         def updated() -> None:
+            now = time.monotonic()
             self.updates[index] += 1
+            if (last := self.last_update.get(index)) is not None:
+                self.longest_gap[index] = max(self.longest_gap.get(index, 0.0), now - last)
+            self.last_update[index] = now
 
         return updated
 
@@ -112,13 +121,14 @@ class Probe:
         }
 
     def _polls_on_time(self, seconds: float) -> dict[str, float]:
-        """Return, over the polling coordinators, the lowest and median share of the polls due that ran."""
-        shares = sorted(
-            self.updates[index] / (seconds / interval.total_seconds())
+        """Return how many coordinators poll, and the longest one went without an update, in its own intervals."""
+        late = [
+            self.longest_gap.get(index, seconds) / interval.total_seconds()
             for index, coordinator in enumerate(self._watched)
-            if (interval := coordinator.update_interval) is not None and interval.total_seconds() <= seconds
-        ) or [0.0]
-        return {"lowest": shares[0], "median": shares[len(shares) // 2], "coordinators": len(shares)}
+            if (interval := coordinator.update_interval) is not None
+            and interval.total_seconds() * 2 <= seconds
+        ] or [0.0]
+        return {"coordinators": len(late), "longest_gap_in_intervals": max(late)}
 
     def _writes_by_kind(self) -> Counter[str]:
         """Group the writes by what the entity is (its platform and translation key), not by device."""
@@ -149,6 +159,11 @@ def _rss_kb() -> int:
     return 0
 
 
+def _objects_by_type(top: int = 30) -> dict[str, int]:
+    """Return the most numerous live object types and their counts."""
+    return dict(Counter(type(item).__qualname__ for item in gc.get_objects()).most_common(top))
+
+
 class ProbeView(HomeAssistantView):
     """GET the figures; POST reset or refresh."""
 
@@ -171,6 +186,8 @@ class ProbeView(HomeAssistantView):
             return self.json({})
         if action == "refresh":
             return self.json({"seconds": await self.probe.refresh_all()})
+        if action == "objects":
+            return self.json(_objects_by_type())
         return self.json_message("unknown action", 404)
 
 

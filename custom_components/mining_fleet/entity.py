@@ -114,7 +114,7 @@ class MiningFleetEntity[C: MiningFleetCoordinator[Any]](CoordinatorEntity[C]):
 
     def _growth_can_wait(self) -> bool:
         """Return True for a counter that only grew since its number was written less than a minute ago."""
-        if not (self.is_counter and self.available) or getattr(self, "native_value", None) is None:
+        if not (self.is_counter and self.available) or self.state is None:
             return False  # going unknown or unavailable is news
         written = self.hass.states.get(self.entity_id)
         if written is None or written.state in (STATE_UNKNOWN, STATE_UNAVAILABLE):

@@ -12,6 +12,9 @@ from ..conftest import MinerSetup, fleet_entry, object_id_prefix, set_up_entry
 from .conftest import SimClock, tick
 from .test_profiles import apply_profile
 
+# A miner's statistics per profile are disabled by default.
+pytestmark = pytest.mark.usefixtures("enable_all_entities")
+
 POLL = 15
 HALF_HOUR = 1800
 # A counter's state may lag its value by up to a write interval (a minute).

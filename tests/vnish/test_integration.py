@@ -217,6 +217,7 @@ async def test_mining_switch_stops_and_starts(hass: HomeAssistant, setup_vnish: 
     assert hass.states.get(switch).state == "on"
 
 
+@pytest.mark.usefixtures("enable_all_entities")  # the fan speeds are disabled by default
 async def test_summary_without_miner_while_starting(hass: HomeAssistant, setup_vnish: VNishSetup) -> None:
     """While starting the telemetry is unknown, the state says starting, nothing breaks."""
     miner, entry = await setup_vnish()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+import functools
 from typing import Any, Protocol
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
@@ -77,7 +78,7 @@ GUARD_SENSOR: MiningFleetSensorDescription[Miner] = MiningFleetSensorDescription
 
 
 def figure_sensors[C, F: ProfileFigures](
-    name: str, figures: Callable[[C], F | None]
+    name: str, figures: Callable[[C], F | None], *, enabled: bool = True
 ) -> tuple[MiningFleetSensorDescription[C], ...]:
     """Describe energy, average hashrate and power, and efficiency on one profile, named after it."""
 
@@ -92,6 +93,7 @@ def figure_sensors[C, F: ProfileFigures](
             translation_placeholders={"profile": name},
             value_fn=value,
             counter=True,  # totals and averages over the profile's whole time: they creep every poll
+            entity_registry_enabled_default=enabled,
             **shape,
         )
 
@@ -156,14 +158,28 @@ def _time_in_profile(name: str) -> MiningFleetSensorDescription[Miner]:
         suggested_display_precision=2,
         round_digits=3,
         counter=True,
+        entity_registry_enabled_default=False,
         value_fn=lambda miner: None if (stats := ran(miner)) is None else stats.hours,
     )
 
 
-def tuning_sensors(miner: Miner) -> list[MiningFleetSensorDescription[Miner]]:
+def tuning_sensors(miner: Miner) -> tuple[MiningFleetSensorDescription[Miner], ...]:
     """Return the guard and the statistics of every profile the miner has or has run."""
-    names = dict.fromkeys([*miner.tuning.profiles, *miner.tuning.stats])
-    return [
+    return _sensors_for_profiles(tuple(dict.fromkeys([*miner.tuning.profiles, *miner.tuning.stats])))
+
+
+@functools.lru_cache(maxsize=64)
+def _sensors_for_profiles(names: tuple[str, ...]) -> tuple[MiningFleetSensorDescription[Miner], ...]:
+    """Describe the guard and each profile's statistics, built once per set of names (asked every poll).
+
+    A miner's statistics per profile are disabled by default: the fleet overview shows them per
+    profile for all miners, and at hundreds of miners ten entities each cost memory and writes.
+    """
+    return (
         GUARD_SENSOR,
-        *(sensor for name in names for sensor in (_time_in_profile(name), *figure_sensors(name, _ran(name)))),
-    ]
+        *(
+            sensor
+            for name in names
+            for sensor in (_time_in_profile(name), *figure_sensors(name, _ran(name), enabled=False))
+        ),
+    )

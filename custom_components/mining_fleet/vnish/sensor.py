@@ -74,7 +74,7 @@ VNISH_SENSORS: tuple[Description, ...] = (
 
 
 def _fan_speed(index: int) -> Description:
-    """Describe the speed sensor of fan number index (from 1)."""
+    """Describe the speed sensor of fan number index (from 1; disabled by default: the duty tells enough)."""
 
     def read(summary: VNishSummary) -> float | None:
         return summary.fan_rpms[index - 1] if len(summary.fan_rpms) >= index else None
@@ -86,6 +86,7 @@ def _fan_speed(index: int) -> Description:
         native_unit_of_measurement=REVOLUTIONS_PER_MINUTE,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
+        entity_registry_enabled_default=False,
         value_fn=_summary(read),
     )
 
