@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable
 import contextlib
 import math
@@ -12,6 +13,8 @@ from aiohttp import web
 LOOPBACK = "127.0.0.1"
 # A reply delay meaning "never answer" (a device that vanished mid-connection).
 NEVER = math.inf
+# How many request starts and finishes a simulator remembers (a long-running fleet must not grow).
+TIMELINE_LENGTH = 10_000
 
 
 class DeviceDown(Exception):
@@ -34,6 +37,10 @@ class LoopbackServer:
         self.reply_delay: ReplyDelay | None = None
         # Readings without measurement noise: what a benchmark of "nothing changed" needs.
         self.steady = False
+        # Device requests being answered now, the most at once, and ("start" | "finish", path) in order.
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self.timeline: deque[tuple[str, str]] = deque(maxlen=TIMELINE_LENGTH)
 
     def build_app(self) -> web.Application:
         """Return the simulator's aiohttp application."""
@@ -75,13 +82,25 @@ class LoopbackServer:
     async def _reply_delay_middleware(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        """Delay or drop every device reply as the reply_delay hook says."""
-        if not request.path.startswith("/_sim/"):
+        """Count device requests in flight, and delay or drop their replies as the reply_delay hook says."""
+        if request.path.startswith("/_sim/"):
+            return await handler(request)
+        self._started(request.path)
+        try:
             try:
                 await self.wait_before_reply()
             except DeviceDown:
                 raise self.drop_connection(request) from None
-        return await handler(request)
+            return await handler(request)
+        finally:
+            self.in_flight -= 1
+            self.timeline.append(("finish", request.path))
+
+    def _started(self, path: str) -> None:
+        """Record a device request's arrival."""
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        self.timeline.append(("start", path))
 
     @staticmethod
     def drop_connection(request: web.Request) -> web.HTTPException:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 import functools
 import json
 from typing import Any, Concatenate, Protocol
+import weakref
 import zlib
 
 import aiohttp
+from yarl import URL
 
 from .errors import ApiConnectionError, ApiResponseError, ApiTimeoutError
 
@@ -24,19 +26,56 @@ MAX_BODY_BYTES = 1 << 20  # 1 MiB: hundreds of times a real reply, far from a me
 _READ_CHUNK = 64 * 1024
 _DECOMPRESSORS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 _ACCEPT = {"Accept-Encoding": "gzip, deflate"}
+# A Bitaxe's ESP32 web server has 7 sockets (ESP-IDF's default) and AxeOS's own UI and websocket
+# use some; VNish's web server on an Antminer's control board is slow. Three requests at once let
+# a VNish poll's three reads run together and leave the rest of a Bitaxe's sockets to its UI.
+PER_HOST_LIMIT = 3
+# The request slots of each host:port, per session: every client of one host shares them (the
+# coordinator's, a flow's probe, a service call's), and a session, like a semaphore, lives on one
+# event loop. Weak keys: a closed session's slots go with it.
+_SLOTS: weakref.WeakKeyDictionary[aiohttp.ClientSession, dict[str, asyncio.Semaphore]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def host_slots(session: aiohttp.ClientSession, base_url: str, limit: int) -> asyncio.Semaphore:
+    """Return the semaphore shared by every request to base_url's host:port over this session."""
+    by_host = _SLOTS.setdefault(session, {})
+    return by_host.setdefault(_host_key(base_url), asyncio.Semaphore(limit))
+
+
+def _host_key(base_url: str) -> str:
+    """Return a base URL's host:port, or the URL as typed when it does not parse."""
+    try:
+        url = URL(base_url)
+    except ValueError:
+        # A host a user mistyped ("10.0.0.5:80a"): its requests fail as unreachable, not its client.
+        return base_url
+    return f"{url.host}:{url.port}"
 
 
 class DeviceHttp:
     """Send requests to one device over a caller-owned aiohttp session."""
 
     def __init__(
-        self, host: str, session: aiohttp.ClientSession, timeout: float, *, base_url: str | None = None
+        self,
+        host: str,
+        session: aiohttp.ClientSession,
+        timeout: float,
+        *,
+        base_url: str | None = None,
+        per_host: int | None = PER_HOST_LIMIT,
     ) -> None:
-        """Remember the device's host (it may carry a port: "10.0.0.5:8080") or a service's base URL."""
+        """Remember the device's host (it may carry a port: "10.0.0.5:8080") or a service's base URL.
+
+        per_host bounds the requests in flight to that host:port from every client on this
+        session; None leaves them unbounded (a service built for many clients).
+        """
         self.host = host
         self.timeout = timeout
         self.base_url = (base_url or f"http://{host}").rstrip("/")
         self._session = session
+        self._slots = host_slots(session, self.base_url, per_host) if per_host else None
 
     @asynccontextmanager
     async def deadline(self, what: str) -> AsyncIterator[None]:
@@ -62,19 +101,25 @@ class DeviceHttp:
         connection fails before the firmware saw it. An idempotent request (a read, a set to a
         value) is then sent once more; a toggle or a restart never is: the device may have read
         it just before the connection dropped. aiohttp already resends a GET on a reused
-        connection by itself, so only the other idempotent methods are resent here.
+        connection by itself, so only the other idempotent methods are resent here. The wait for
+        one of the host's request slots counts against the deadline like the request itself.
         """
         attempts = 2 if idempotent and method != "GET" else 1
         async with self.deadline(path):
             for attempt in range(1, attempts + 1):
                 try:
-                    return await self._send_once(method, path, body, {**_ACCEPT, **(headers or {})})
+                    async with self._slot():
+                        return await self._send_once(method, path, body, {**_ACCEPT, **(headers or {})})
                 except aiohttp.ServerDisconnectedError as err:
                     if attempt == attempts:
                         raise ApiConnectionError(f"{self.host} dropped the connection on {path}") from err
                 except (aiohttp.ClientError, OSError) as err:
                     raise ApiConnectionError(f"cannot reach {self.host}: {err}") from err
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _slot(self) -> AbstractAsyncContextManager[Any]:
+        """Return the wait for a request slot at the host (none when unbounded)."""
+        return self._slots if self._slots is not None else nullcontext()
 
     async def _send_once(self, method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, str]:
         """Send once, refuse redirects, and read the reply within the size cap."""

@@ -212,7 +212,8 @@ class LoopbackChain:
         self._session = session
         self._timeout = timeout
         self._hotkey = hotkey
-        self._http = DeviceHttp(self._host, session, timeout, base_url=self._url)
+        # No per-host limit: a long-poll holds its request open on purpose, and must not starve reads.
+        self._http = DeviceHttp(self._host, session, timeout, base_url=self._url, per_host=None)
         self._connected = False
 
     @property
@@ -256,7 +257,7 @@ class LoopbackChain:
     async def _wait_once(self, after: int, step: float) -> int:
         """Long-poll once: the simulator answers when a block past `after` exists or `step` s pass."""
         # The call may take `step` seconds on purpose, so its deadline is the usual one plus step.
-        http = DeviceHttp(self._host, self._session, self._timeout + step, base_url=self._url)
+        http = DeviceHttp(self._host, self._session, self._timeout + step, base_url=self._url, per_host=None)
         return parse_head(await self._get(f"/chain/head/wait?after={after:d}&within={step:.3f}", http))
 
     async def block_hash(self, block: int) -> str:

@@ -32,7 +32,9 @@ class PoolClient(ABC):
     ) -> None:
         """Remember where the pool is."""
         url = (base_url or self.DEFAULT_BASE_URL).rstrip("/")
-        self._http = DeviceHttp(url.split("://", 1)[-1], session, timeout, base_url=url)
+        # No per-host limit: a pool's API serves the world, and a user's many accounts at one pool
+        # polled at once would otherwise queue into each other's deadlines.
+        self._http = DeviceHttp(url.split("://", 1)[-1], session, timeout, base_url=url, per_host=None)
 
     @bounded
     async def status(self) -> PoolStatus:
