@@ -139,6 +139,10 @@ class VNishSimulator(LoopbackServer):
         self.token_ttl = token_ttl
         self.timings = timings or Timings()
         self.missing_endpoints = missing_endpoints  # e.g. {"perf-summary"} for older firmware
+        # One endpoint failing while the others work: its path → the HTTP status it answers at once.
+        self.broken_paths: dict[str, int] = {}
+        # Paths whose replies never come (until the simulator stops or the client gives up).
+        self.stuck_paths: set[str] = set()
         self.clock = clock
         self.fault = VNishFault.NONE
         # Firmware with API keys enabled: settings writes and reboot need this x-api-key (None: off).
@@ -365,6 +369,22 @@ class VNishSimulator(LoopbackServer):
         if request.path.startswith("/_sim/"):
             return await handler(request)
         self.requests.append((request.method, request.path))
+        if (faulty := await self._injected_fault(request)) is not None:
+            return faulty
+        needs_token = request.path.startswith("/api/") and not request.path.endswith("/unlock")
+        if needs_token and not self._token_valid(request):
+            return web.json_response({"err": "Unauthorized"}, status=401)
+        guarded = self.api_key is not None and request.method == "POST" and request.path in KEYED_PATHS
+        if guarded and request.headers.get("x-api-key") != self.api_key:
+            return web.json_response({"err": "Invalid API key"}, status=403)
+        return await handler(request)
+
+    async def _injected_fault(self, request: web.Request) -> web.Response | None:
+        """Return the faulty reply asked for (or drop, or hang first); None to answer normally."""
+        if (status := self.broken_paths.get(request.path)) is not None:
+            return web.json_response({"err": f"Simulated HTTP {status}"}, status=status)
+        if request.path in self.stuck_paths:
+            await self.hang(None)
         if self.fault is VNishFault.OFFLINE or self.clock() < self.offline_until:
             raise self.drop_connection(request)
         if self.fault is VNishFault.SLOW:
@@ -373,13 +393,7 @@ class VNishSimulator(LoopbackServer):
             return web.json_response({"err": "Internal error"}, status=500)
         if self.fault is VNishFault.MALFORMED_JSON and request.method == "GET":
             return web.Response(text='{"miner": {"hr_realtime": 1', content_type="application/json")
-        needs_token = request.path.startswith("/api/") and not request.path.endswith("/unlock")
-        if needs_token and not self._token_valid(request):
-            return web.json_response({"err": "Unauthorized"}, status=401)
-        guarded = self.api_key is not None and request.method == "POST" and request.path in KEYED_PATHS
-        if guarded and request.headers.get("x-api-key") != self.api_key:
-            return web.json_response({"err": "Invalid API key"}, status=403)
-        return await handler(request)
+        return None
 
     async def _unlock(self, request: web.Request) -> web.Response:
         """POST /api/v1/unlock."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -77,6 +78,21 @@ async def test_token_expiry_mid_session_unlocks_once(vnish: Started) -> None:
     await client.status()
     simulator.expire_tokens()
     assert (await client.status()).miner_state == "mining"
+    assert _unlocks(simulator) == 2
+
+
+async def test_reads_at_once_log_in_once(vnish: Started) -> None:
+    """Reads in flight together that find no token, or all find it expired, share one login."""
+    simulator, client = await vnish()
+    simulator.reply_delay = lambda: 0.05  # the three requests are at the miner together
+
+    async def read_three() -> None:
+        await asyncio.gather(client.status(), client.summary(), client.current_preset())
+
+    await read_three()
+    assert _unlocks(simulator) == 1
+    simulator.expire_tokens()
+    await read_three()
     assert _unlocks(simulator) == 2
 
 

@@ -80,6 +80,8 @@ class AntspaceCoordinator(MiningFleetCoordinator[ContainerData]):
 
     async def _async_update_data(self) -> ContainerData:
         """Read the cooling state (failures fail the poll) and the miners (failures only lose them)."""
+        # One read after the other on purpose: the controller asks its PLC for each reply, so two at
+        # once would mostly queue there, the second's wait eating its own deadline; 30 s polls can wait.
         try:
             state = await self._client.cooler_state()
         except ApiError as err:

@@ -9,7 +9,7 @@ how many there are, so a hostile device can still flood headers until the call's
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 import functools
 import json
@@ -193,8 +193,8 @@ class _HasHttp(Protocol):
 
 
 def bounded[ClientT: _HasHttp, **P, R](
-    method: Callable[Concatenate[ClientT, P], Awaitable[R]],
-) -> Callable[Concatenate[ClientT, P], Awaitable[R]]:
+    method: Callable[Concatenate[ClientT, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[ClientT, P], Coroutine[Any, Any, R]]:
     """Give a public client call one deadline, however many requests it makes."""
 
     @functools.wraps(method)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -53,6 +54,8 @@ class VNishClient:
         self._password = password
         self._api_key = api_key
         self._token: str | None = None
+        # Requests running at once that all find the token missing or expired log in only once.
+        self._unlocking = asyncio.Lock()
 
     @property
     def base_url(self) -> str:
@@ -81,6 +84,14 @@ class VNishClient:
             raise ApiResponseError(f"{self.host} gave no token (HTTP {status})")
         self._token = token
 
+    async def _renew(self, stale: str | None) -> str:
+        """Return a token other than the stale one, logging in unless a concurrent request just did."""
+        async with self._unlocking:
+            if self._token == stale:
+                await self.unlock()
+        assert self._token is not None  # unlock sets one or raises
+        return self._token
+
     async def _request(
         self, method: str, path: str, body: Any = None, *, idempotent: bool | None = None
     ) -> Any:
@@ -89,13 +100,12 @@ class VNishClient:
         Reads are safe to resend; a command is only when the caller says so (a set, not a toggle).
         """
         safe = method == "GET" if idempotent is None else idempotent
-        if self._token is None:
-            await self.unlock()
-        status, reply = await self._send(method, path, body, self._token, idempotent=safe)
+        token = self._token or await self._renew(None)
+        status, reply = await self._send(method, path, body, token, idempotent=safe)
         if status == 401:
             # A 401 means the firmware refused the token before acting, so the retry is safe.
-            await self.unlock()
-            status, reply = await self._send(method, path, body, self._token, idempotent=safe)
+            token = await self._renew(token)
+            status, reply = await self._send(method, path, body, token, idempotent=safe)
         if status == 401:
             raise ApiAuthError(f"{self.host} refused a fresh token on {path}")
         if status == 403 and method != "GET":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -47,6 +48,14 @@ def _pools_of(record: dict[str, Any]) -> list[VNishPoolSetting]:
 def _same_pools(first: Sequence[VNishPoolSetting], second: Sequence[VNishPoolSetting]) -> bool:
     """Return True when two pool lists name the same pools and workers in the same order."""
     return [(pool.address, pool.user) for pool in first] == [(pool.address, pool.user) for pool in second]
+
+
+def _poll_error(failed: ExceptionGroup[Exception]) -> Exception:
+    """Return the one error to raise for failed reads: a refused password first; a bug keeps the group."""
+    if not all(isinstance(err, ApiError) for err in failed.exceptions):
+        return failed
+    refused = [err for err in failed.exceptions if isinstance(err, ApiInvalidCredentialsError)]
+    return refused[0] if refused else failed.exceptions[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +115,21 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
         """Confirm the miner's identity, then fetch state, telemetry and the active preset."""
         info = await self._call(self._client.info())
         self.refuse_foreign_data(info.mac_address, info.serial)
-        return VNishData(
-            status=await self._call(self._client.status()),
-            summary=await self._call(self._client.summary()),
-            preset=await self._call(self._optional(self._client.current_preset(), None)),
-        )
+        return await self._call(self._read_together())
+
+    async def _read_together(self) -> VNishData:
+        """Read state, telemetry and the preset at once; the first failure cancels the others."""
+        # The web server is slow, so the three independent reads overlap (the per-host limit admits three).
+        try:
+            async with asyncio.TaskGroup() as group:
+                status = group.create_task(self._client.status())
+                summary = group.create_task(self._client.summary())
+                preset = group.create_task(self._optional(self._client.current_preset(), None))
+        except ExceptionGroup as failed:
+            error = _poll_error(failed)
+            # Raised alone with its own cause, as a sequential read would have; the group adds nothing.
+            raise error from error.__cause__
+        return VNishData(status=status.result(), summary=summary.result(), preset=preset.result())
 
     @property
     def summary(self) -> VNishSummary:
