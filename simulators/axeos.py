@@ -210,16 +210,21 @@ class AxeOSSimulator(LoopbackServer):
         hashrate = state.frequency * self.board.small_cores * self.board.asic_count / 1000 if hashing else 0.0
         # Dynamic power grows with V²·f; 3.5 W is the ESP32, display and regulator losses.
         power = 3.5 + (0.0155 * volts**2 * state.frequency if hashing else 0.8)
-        fan = self._fan_duty() / 100
+        # A steady miner's fan follows the temperature smoothly: whole percents would dither forever.
+        fan = (self._fan_level() if self.steady else self._fan_duty()) / 100
         temperature = 28 + self.extra_heat_c + power * (2.4 - 1.4 * fan)
         return power, temperature, hashrate
 
     def _fan_duty(self) -> int:
-        """Return the current fan duty: automatic tracks the temperature target."""
+        """Return the current fan duty (%): automatic tracks the temperature target."""
+        return int(self._fan_level())
+
+    def _fan_level(self) -> float:
+        """Return the fan duty before the firmware rounds it to whole percents."""
         if not self.state.autofan:
             return self.state.manual_fan
         error = self.state.temperature - self.state.temp_target
-        return int(min(100, max(25, 60 + 8 * error)))
+        return min(100.0, max(25.0, 60 + 8 * error))
 
     def _advance(self) -> None:
         """Move the smoothed values toward their targets (time constant 5 s) and count shares."""

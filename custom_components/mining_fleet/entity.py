@@ -100,6 +100,7 @@ class MiningFleetEntity[C: MiningFleetCoordinator[Any]](CoordinatorEntity[C]):
         self.entity_description = description
         self._attr_unique_id = f"{coordinator.unique_id_base}_{description.key}"
         self._attr_device_info = coordinator.device_info
+        self._written_reading: tuple[Any, ...] | None = None
 
     @property
     def is_counter(self) -> bool:
@@ -108,9 +109,22 @@ class MiningFleetEntity[C: MiningFleetCoordinator[Any]](CoordinatorEntity[C]):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Write the new state, unless a counter's growth can wait for its next write."""
-        if not self._growth_can_wait():
-            super()._handle_coordinator_update()
+        """Write the new state, unless it shows what was written last or a counter's growth can wait.
+
+        At hundreds of miners most readings repeat from poll to poll; building a state only for
+        Home Assistant to find it unchanged is most of the cost of a poll.
+        """
+        if self._growth_can_wait():
+            return
+        reading = self._reading()
+        if reading is not None and reading == self._written_reading:
+            return
+        self._written_reading = reading
+        super()._handle_coordinator_update()
+
+    def _reading(self) -> tuple[Any, ...] | None:
+        """Return what the state shows, to compare with the last write (None: always write)."""
+        return None
 
     def _growth_can_wait(self) -> bool:
         """Return True for a counter that only grew since its number was written less than a minute ago."""
@@ -158,6 +172,10 @@ class MiningFleetSensor[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], Se
         """Return True when the description is a counter."""
         return self.entity_description.counter
 
+    def _reading(self) -> tuple[Any, ...]:
+        """Return availability, value and attributes."""
+        return (True, self.native_value, self.extra_state_attributes) if self.available else (False,)
+
     @property
     def native_value(self) -> StateValue:
         """Return the value, rounded to the precision worth storing."""
@@ -204,6 +222,10 @@ class EnergySensor[C: MiningFleetCoordinator[Any]](MiningFleetEntity[C], Restore
         self._add_sample()
         super()._handle_coordinator_update()
 
+    def _reading(self) -> tuple[Any, ...]:
+        """Return availability and the total."""
+        return (True, self.native_value) if self.available else (False,)
+
     def _add_sample(self) -> None:
         """Feed the latest power reading (or the lack of one) to the integrator."""
         self._integrator.add(dt_util.utcnow().timestamp(), self.entity_description.power_fn(self.coordinator))
@@ -239,6 +261,10 @@ class MiningFleetBinarySensor[C: MiningFleetCoordinator[Any]](MiningFleetEntity[
     def is_on(self) -> bool | None:
         """Return the state."""
         return self.entity_description.value_fn(self.coordinator)
+
+    def _reading(self) -> tuple[Any, ...]:
+        """Return availability, state and attributes."""
+        return (True, self.is_on, self.extra_state_attributes) if self.available else (False,)
 
 
 @dataclass(frozen=True, kw_only=True)
