@@ -171,15 +171,20 @@ def snapshot_table(name: str) -> dict[str, dict[str, Any]]:
 
 
 @contextmanager
-def state_writes(hass: HomeAssistant) -> Iterator[list[Event[EventStateChangedData]]]:
-    """Collect the state changes Home Assistant records while the block runs."""
-    events: list[Event[EventStateChangedData]] = []
+def state_writes(hass: HomeAssistant, event_type: str = "state_changed") -> Iterator[list[Event[Any]]]:
+    """Collect the state changes Home Assistant records (or the unchanged states written) while the block runs."""
+    events: list[Event[Any]] = []
 
     @callback
-    def record(event: Event[EventStateChangedData]) -> None:
+    def record(event: Event[Any]) -> None:
         events.append(event)
 
-    stop = hass.bus.async_listen("state_changed", record)
+    @callback
+    def everything(_: Any) -> bool:
+        return True
+
+    # Home Assistant asks listeners to state_reported for a filter (it fires at every unchanged write).
+    stop = hass.bus.async_listen(event_type, record, event_filter=everything)
     try:
         yield events
     finally:
@@ -220,7 +225,7 @@ async def test_fifty_miners(
         miner.simulator.steady = True
     await pass_time(hass, freezer, SCAN_INTERVAL)  # the first steady reply still differs from the noisy one
     await pass_time(hass, freezer, timedelta(seconds=TOTALS_COOLDOWN_SECONDS + 1))
-    with state_writes(hass) as steady_writes:
+    with state_writes(hass) as steady_writes, state_writes(hass, "state_reported") as unchanged_writes:
         for _ in range(POLLS_PER_COUNTER_WRITE):
             await pass_time(hass, freezer, SCAN_INTERVAL)
     print(
@@ -229,6 +234,12 @@ async def test_fifty_miners(
         f"{dict(changed_keys(hass, steady_writes))}"
     )
     assert_only_counters_change(hass, steady_writes)
+    # Sensors and binary sensors do not even hand Home Assistant a state it would find unchanged.
+    assert [
+        e.data["entity_id"]
+        for e in unchanged_writes
+        if e.data["entity_id"].startswith(("sensor.", "binary_sensor."))
+    ] == []
 
 
 def assert_entity_tables(hass: HomeAssistant, miners: list[Miner]) -> None:

@@ -117,10 +117,14 @@ class MiningFleetEntity[C: MiningFleetCoordinator[Any]](CoordinatorEntity[C]):
         if self._growth_can_wait():
             return
         reading = self._reading()
-        if reading is not None and reading == self._written_reading:
-            return
-        self._written_reading = reading
-        super()._handle_coordinator_update()
+        if reading is None or reading != self._written_reading:
+            super()._handle_coordinator_update()
+
+    @callback
+    def async_write_ha_state(self) -> None:
+        """Write the state, remembering what it shows (however the write came: added, updated, acted on)."""
+        self._written_reading = self._reading()
+        super().async_write_ha_state()
 
     def _reading(self) -> tuple[Any, ...] | None:
         """Return what the state shows, to compare with the last write (None: always write)."""
