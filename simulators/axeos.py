@@ -158,6 +158,10 @@ class AxeOSSimulator(LoopbackServer):
         self.extra_heat_c = 0.0
         # Called on every reboot (an API restart or power coming back), e.g. to let a pool worker recover.
         self.on_boot: list[Callable[[], None]] = []
+        # Wall-clock times, for benchmarks that compare with Home Assistant's clock: each
+        # /api/system/info reply served (with the temperature it reported) and each PATCH that arrived.
+        self.info_served: list[tuple[float, Any]] = []
+        self.patch_arrivals: list[tuple[float, Any]] = []
         now = clock()
         self.state = MinerState(
             frequency=self.board.default_frequency,
@@ -553,7 +557,9 @@ class AxeOSSimulator(LoopbackServer):
 
     async def _info(self, request: web.Request) -> web.Response:
         """GET /api/system/info."""
-        return web.json_response(self.info_document())
+        document = self.info_document()
+        self.info_served.append((time.time(), document.get("temp")))
+        return web.json_response(document)
 
     async def _asic(self, request: web.Request) -> web.Response:
         """GET /api/system/asic."""
@@ -565,6 +571,7 @@ class AxeOSSimulator(LoopbackServer):
             body = await request.json()
         except ValueError:
             body = None
+        self.patch_arrivals.append((time.time(), body))
         if not isinstance(body, dict):
             return web.Response(status=400, text="Invalid JSON")
         if self.at_least(2, 11) and not self.validate(body):

@@ -18,6 +18,7 @@ import copy
 import json
 from pathlib import Path
 import struct
+import time
 from typing import Any
 
 from .server import LOOPBACK
@@ -97,6 +98,9 @@ class KasaSimulator:
         self.port = 0
         self.offline = False
         self.commands: list[dict[str, Any]] = []
+        # Wall-clock arrival of each switching command ("on" / "off"), for benchmarks that compare
+        # with Home Assistant's clock.
+        self.command_arrivals: list[tuple[float, str]] = []
         self._server: asyncio.Server | None = None
         self._discovery: asyncio.DatagramTransport | None = None
         self._connections: set[asyncio.StreamWriter] = set()
@@ -179,6 +183,7 @@ class KasaSimulator:
         """Answer one method; set_relay_state switches the relay (or the strip's outlets named in context)."""
         if module == "system" and method == "set_relay_state":
             self.commands.append({"children": children, **arguments})
+            self.command_arrivals.append((time.time(), "on" if arguments.get("state") else "off"))
             self._switch(children, bool(arguments.get("state")))
             return {"err_code": 0}
         known = self.replies[module].get(method)
