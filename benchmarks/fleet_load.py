@@ -175,8 +175,10 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         minutes = row["seconds"] / 60
         kinds = ", ".join(f"{kind} {count / minutes:.0f}" for kind, count in row["writes_by_kind"].items())
+        collections = row["full_collections"]
         print(
             f"\nN = {row['miners']}: added through the config flow in {row['add_seconds']:.0f} s; "
+            f"{collections['count']} full garbage collections, the longest {collections['longest_ms']:.0f} ms; "
             f"state writes per minute by kind: {kinds or 'none'}"
         )
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import gc
 from pathlib import Path
 import time
+import tracemalloc
 from typing import Any
 
 from aiohttp import web
@@ -45,6 +46,18 @@ class Probe:
         self._expected = hass.loop.time() + TICK_SECONDS
         hass.loop.call_at(self._expected, self._tick)
         hass.bus.async_listen("state_changed", self._count_write)
+        self.collections: list[float] = []
+        self._collection_started = 0.0
+        gc.callbacks.append(self._time_collection)
+
+    def _time_collection(self, phase: str, info: dict[str, int]) -> None:
+        """Time Python's full garbage collections: they stop the loop for as long as they take."""
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._collection_started = time.perf_counter()
+        else:
+            self.collections.append(time.perf_counter() - self._collection_started)
 
     def _tick(self) -> None:
         """Record how late this run is, and ask for the next one."""
@@ -72,6 +85,7 @@ class Probe:
         for stop in self._stop_listeners:
             stop()
         self.lags.clear()
+        self.collections.clear()
         self.writes.clear()
         self.updates.clear()
         self.last_update.clear()
@@ -110,6 +124,10 @@ class Probe:
                 "p50": lags[len(lags) // 2] * 1000,
                 "p99": lags[min(len(lags) - 1, int(len(lags) * 0.99))] * 1000,
                 "max": lags[-1] * 1000,
+            },
+            "full_collections": {
+                "count": len(self.collections),
+                "longest_ms": max(self.collections, default=0) * 1000,
             },
             "writes": sum(self.writes.values()),
             "writes_by_kind": dict(self._writes_by_kind().most_common(12)),
@@ -159,9 +177,18 @@ def _rss_kb() -> int:
     return 0
 
 
-def _objects_by_type(top: int = 30) -> dict[str, int]:
-    """Return the most numerous live object types and their counts."""
-    return dict(Counter(type(item).__qualname__ for item in gc.get_objects()).most_common(top))
+def _objects_by_type(top: int = 30) -> dict[str, Any]:
+    """Return the most numerous live object types, and where memory was allocated when traced.
+
+    Start Home Assistant with PYTHONTRACEMALLOC=1 (e.g. run the benchmark with it) for the second part.
+    """
+    found: dict[str, Any] = {
+        "types": dict(Counter(type(item).__qualname__ for item in gc.get_objects()).most_common(top))
+    }
+    if tracemalloc.is_tracing():
+        statistics = tracemalloc.take_snapshot().statistics("filename")
+        found["allocated_kb_by_file"] = {str(stat.traceback): stat.size // 1024 for stat in statistics[:top]}
+    return found
 
 
 class ProbeView(HomeAssistantView):
