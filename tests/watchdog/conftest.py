@@ -164,7 +164,8 @@ async def farm(
     strip, plug = KasaSimulator(load_fixture(STRIP)), KasaSimulator(load_fixture(PLUG))
     await strip.start()
     await plug.start()
-    miner = await start_simulator(restart_seconds=0.05)
+    # The boot follows the test clock: 50 ms of real time could pass before or after the whole test.
+    miner = await start_simulator(restart_seconds=0.05, clock=ha_clock)
     hive = PoweredRig(strip, child=strip.children[0]["id"], pool=pool, worker="hive1")
     bitaxe = PoweredRig(plug, miner=miner, pool=pool, worker="bitaxe")
     data = {
