@@ -8,7 +8,7 @@ in a real Home Assistant, and read what it logs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -78,8 +78,7 @@ async def test_miners_and_fleet(
         freezer.tick(SCAN_INTERVAL + timedelta(seconds=6))  # a poll and the totals' cooldown
         async_fire_time_changed(hass)
         await hass.async_block_till_done(wait_background_tasks=True)
-    assert_all_loaded(hass)
-    assert blocking_reports(caplog) == []
+    assert_loaded_quietly(hass, caplog)
 
 
 async def test_pool(hass: HomeAssistant, socket_enabled: None, caplog: pytest.LogCaptureFixture) -> None:
@@ -96,10 +95,7 @@ async def test_pool(hass: HomeAssistant, socket_enabled: None, caplog: pytest.Lo
         domain=DOMAIN, title="CKPool", unique_id=POOL_TYPES["ckpool"].account_id(data), data=data
     )
     try:
-        with blocking_call_detection():
-            await set_up_entry(hass, entry)
-        assert_all_loaded(hass)
-        assert blocking_reports(caplog) == []
+        await assert_sets_up_quietly(hass, caplog, set_up_entry(hass, entry))
     finally:
         await hass.config_entries.async_unload(entry.entry_id)
         await simulator.stop()
@@ -114,10 +110,7 @@ async def test_antspace(
 ) -> None:
     """An Antspace container sets up without blocking."""
     container = await start_container(model)
-    with blocking_call_detection():
-        await set_up_entry(hass, container_entry(container))
-    assert_all_loaded(hass)
-    assert blocking_reports(caplog) == []
+    await assert_sets_up_quietly(hass, caplog, set_up_entry(hass, container_entry(container)))
 
 
 async def test_watchdog(
@@ -127,10 +120,7 @@ async def test_watchdog(
 ) -> None:
     """The rig watchdog with a rig on a Kasa strip outlet sets up without blocking."""
     rig = await farm.pool_rig("hive1")
-    with blocking_call_detection():
-        await add_watchdog(hass, {"Hive rig": rig})
-    assert_all_loaded(hass)
-    assert blocking_reports(caplog) == []
+    await assert_sets_up_quietly(hass, caplog, add_watchdog(hass, {"Hive rig": rig}))
 
 
 async def test_auction(
@@ -142,13 +132,20 @@ async def test_auction(
     """The subnet auction on the loopback fake chain sets up (reads the wallet, replays a window) without blocking."""
     chain = await demo_chain(start_fake_chain)
     wallets = await hass.async_add_executor_job(write_wallet, tmp_path)
+    await assert_sets_up_quietly(hass, caplog, set_up_entry(hass, auction_entry(chain.url, wallets)))
+
+
+async def assert_sets_up_quietly(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture, setting_up: Awaitable[object]
+) -> None:
+    """Await a set-up with the detection on; it must finish with nothing reported."""
     with blocking_call_detection():
-        await set_up_entry(hass, auction_entry(chain.url, wallets))
-    assert_all_loaded(hass)
-    assert blocking_reports(caplog) == []
+        await setting_up
+    assert_loaded_quietly(hass, caplog)
 
 
-def assert_all_loaded(hass: HomeAssistant) -> None:
-    """Every entry of the integration finished setting up."""
+def assert_loaded_quietly(hass: HomeAssistant, caplog: pytest.LogCaptureFixture) -> None:
+    """Every entry of the integration finished setting up, and no blocking call was reported."""
     entries = hass.config_entries.async_entries(DOMAIN)
     assert entries and all(entry.state is ConfigEntryState.LOADED for entry in entries)
+    assert blocking_reports(caplog) == []

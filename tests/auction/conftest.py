@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import aiohttp
+from homeassistant.core import HomeAssistant
 import pytest
 
 from custom_components.mining_fleet.api.subtensor_loopback import LoopbackChain
@@ -52,3 +54,13 @@ async def chain_session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSes
 def loopback_chain(fake_chain: SubtensorSimulator, chain_session: aiohttp.ClientSession) -> LoopbackChain:
     """Return a client of the fake chain that signs as OUR_HOTKEY."""
     return LoopbackChain(chain_session, fake_chain.url, OUR_HOTKEY, timeout=5.0)
+
+
+def proxy_routing(hass: HomeAssistant, tmp_path: Path) -> dict[str, str]:
+    """Give a proxy folder Home Assistant may write (pools.toml with its central-proxy entry); return the options."""
+    proxy = tmp_path / "proxy"
+    proxy.mkdir()
+    pools, sentinel = proxy / "pools.toml", proxy / "reload"
+    pools.write_text('[[pools.main]]\nname = "central-proxy"\nurl = "x"\nweight = 1\n')
+    hass.config.allowlist_external_dirs = {str(proxy)}
+    return {"routing": "proxy", "pools_toml": str(pools), "reload_sentinel": str(sentinel)}

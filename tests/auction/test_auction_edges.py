@@ -25,7 +25,7 @@ from simulators.subtensor import DEMO, FakeChain, SubtensorSimulator, apply_scen
 
 from ..conftest import set_up_entry
 from ..routing.conftest import AntminerSetup, antminer_pools
-from .conftest import FakeChainFactory
+from .conftest import FakeChainFactory, proxy_routing
 from .test_auction_entry import (
     NETUID,
     OURS,
@@ -63,6 +63,17 @@ async def bid_on_chain_chain(
     chain.commit_bid(NETUID, OURS, {"0.45": 2}, "1")
     chain.produce_blocks(WINDOW_1 + 50 - chain.head)
     return await start_fake_chain(chain)
+
+
+async def set_up_bidding(
+    hass: HomeAssistant, start_fake_chain: FakeChainFactory, tmp_path: Path, **options: Any
+) -> tuple[SubtensorSimulator, AuctionCoordinator]:
+    """Start the chain with our bid on it and set up an auction entry on it; return the chain and coordinator."""
+    simulator = await bid_on_chain_chain(start_fake_chain)
+    entry = auction_entry(simulator.url, write_wallet(tmp_path), **options)
+    await set_up_entry(hass, entry)
+    coordinator: AuctionCoordinator = entry.runtime_data
+    return simulator, coordinator
 
 
 class CountingRoute:
@@ -210,15 +221,10 @@ async def test_overlapping_refreshes_across_a_boundary_replay_and_route_once(
     hass: HomeAssistant, start_fake_chain: FakeChainFactory, tmp_path: Path
 ) -> None:
     """Three refreshes at the first block of window 2 at once: one replay, one routing, one event."""
-    proxy = tmp_path / "proxy"
-    proxy.mkdir()
-    pools, sentinel = proxy / "pools.toml", proxy / "reload"
-    pools.write_text('[[pools.main]]\nname = "central-proxy"\nurl = "x"\nweight = 1\n')
-    hass.config.allowlist_external_dirs = {str(proxy)}
+    options = proxy_routing(hass, tmp_path)
     simulator = await bid_on_chain_chain(start_fake_chain)
     counting = CountingRoute(router_module.async_write_proxy_target)
     events = results(hass)
-    options = {"routing": "proxy", "pools_toml": str(pools), "reload_sentinel": str(sentinel)}
     with patch.object(router_module, "async_write_proxy_target", counting):
         entry = auction_entry(simulator.url, write_wallet(tmp_path), **options)
         await set_up_entry(hass, entry)
@@ -236,10 +242,8 @@ async def test_the_button_during_a_due_check_does_not_publish_twice(
     hass: HomeAssistant, start_fake_chain: FakeChainFactory, tmp_path: Path
 ) -> None:
     """A due check and the Publish button together: one commit, and the button reports no refusal."""
-    simulator = await bid_on_chain_chain(start_fake_chain)
-    entry = auction_entry(simulator.url, write_wallet(tmp_path))
-    await set_up_entry(hass, entry)
-    coordinator: AuctionCoordinator = entry.runtime_data
+    simulator, coordinator = await set_up_bidding(hass, start_fake_chain, tmp_path)
+    entry = coordinator.config_entry
     simulator.produce_blocks(360)  # our bid is now old enough to renew
     posts = len([r for r in simulator.requests if r[0] == "POST"])
     coordinator.async_recheck_bid()  # the due check starts first ...
@@ -320,10 +324,10 @@ async def test_a_lost_miner_is_reported_once_and_a_removed_one_raises_a_repair_i
     """Unloaded: one warning however many blocks pass; removed for good: a repair issue, gone once fixed."""
     _, miner_entry = await antminer("antminer-a")
     device = device_of(hass, miner_entry.entry_id)
-    simulator = await bid_on_chain_chain(start_fake_chain)
-    entry = auction_entry(simulator.url, write_wallet(tmp_path), bid_source="miners", miners=[device])
-    await set_up_entry(hass, entry)
-    coordinator: AuctionCoordinator = entry.runtime_data
+    simulator, coordinator = await set_up_bidding(
+        hass, start_fake_chain, tmp_path, bid_source="miners", miners=[device]
+    )
+    entry = coordinator.config_entry
     assert coordinator.data.bid_problem is None
     caplog.set_level(logging.WARNING)
     assert await hass.config_entries.async_unload(miner_entry.entry_id)
@@ -372,10 +376,7 @@ async def test_blocks_that_change_nothing_shown_do_not_update_the_entities(
     hass: HomeAssistant, start_fake_chain: FakeChainFactory, tmp_path: Path
 ) -> None:
     """Blocks inside a window leave the data equal (the head aside): no entity is written again."""
-    simulator = await bid_on_chain_chain(start_fake_chain)
-    entry = auction_entry(simulator.url, write_wallet(tmp_path))
-    await set_up_entry(hass, entry)
-    coordinator: AuctionCoordinator = entry.runtime_data
+    simulator, coordinator = await set_up_bidding(hass, start_fake_chain, tmp_path)
     before = coordinator.data
     updates: list[None] = []
     unsubscribe = coordinator.async_add_listener(lambda: updates.append(None))

@@ -11,7 +11,7 @@ from simulators.subtensor import DEMO, FakeChain, apply_scenario
 
 from ..conftest import set_up_entry
 from ..routing.conftest import SUBNET_HOST, AntminerSetup, antminer_pools
-from .conftest import FakeChainFactory
+from .conftest import FakeChainFactory, proxy_routing
 from .test_auction_entry import NETUID, OURS, WINDOW_1, WINDOW_2, auction_entry, until, write_wallet
 
 WINDOW_3 = 7_500_165
@@ -67,18 +67,14 @@ async def test_proxy_mode_writes_the_target_each_window(
     hass: HomeAssistant, start_fake_chain: FakeChainFactory, tmp_path: Path
 ) -> None:
     """In proxy mode the central-proxy pool's target follows the won PH and the sentinel is touched."""
-    proxy = tmp_path / "proxy"
-    proxy.mkdir()
-    pools, sentinel = proxy / "pools.toml", proxy / "reload"
-    pools.write_text('[[pools.main]]\nname = "central-proxy"\nurl = "x"\nweight = 1\n')
-    hass.config.allowlist_external_dirs = {str(proxy)}
+    options = proxy_routing(hass, tmp_path)
+    pools, sentinel = Path(options["pools_toml"]), Path(options["reload_sentinel"])
     chain = FakeChain(start_block=WINDOW_1 - 45)
     apply_scenario(chain, DEMO)
     chain.register_neuron(NETUID, OURS)
     chain.commit_bid(NETUID, OURS, {"0.45": 2}, "1")
     chain.produce_blocks(WINDOW_1 + 50 - chain.head)
     simulator = await start_fake_chain(chain)
-    options = {"routing": "proxy", "pools_toml": str(pools), "reload_sentinel": str(sentinel)}
     entry = auction_entry(simulator.url, write_wallet(tmp_path), **options)
     await set_up_entry(hass, entry)
     await until(lambda: sentinel.exists())
