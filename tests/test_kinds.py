@@ -152,12 +152,13 @@ def test_the_config_flow_has_every_kind_s_steps() -> None:
 
 
 async def test_options_only_where_a_kind_has_them(hass: HomeAssistant) -> None:
-    """Miners, pool accounts, containers and auctions have "Configure"; the fleet overview and unknown kinds do not."""
+    """Every kind but the watchdog (its rigs are subentries) has "Configure"; unknown kinds do not."""
     with_options = {key for key, kind in KINDS.items() if kind.options_flow is not None}
-    assert with_options == {"bitaxe", "vnish", "pool", "antspace", "auction"}
-    fleet = fleet_entry()
+    assert with_options == {"bitaxe", "vnish", "pool", "antspace", "auction", "fleet"}
+    watchdog = MockConfigEntry(domain=DOMAIN, data={CONF_KIND: "watchdog"})
     unknown = MockConfigEntry(domain=DOMAIN, data={CONF_KIND: "teleporter"})
-    assert not MiningFleetConfigFlow.async_supports_options_flow(fleet)
+    assert MiningFleetConfigFlow.async_supports_options_flow(fleet_entry())
+    assert not MiningFleetConfigFlow.async_supports_options_flow(watchdog)
     assert not MiningFleetConfigFlow.async_supports_options_flow(unknown)
     with pytest.raises(UnknownHandler):
-        MiningFleetConfigFlow.async_get_options_flow(fleet)
+        MiningFleetConfigFlow.async_get_options_flow(watchdog)

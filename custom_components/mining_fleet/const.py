@@ -22,6 +22,10 @@ MINER_KINDS: Final = frozenset({KIND_BITAXE, KIND_VNISH})
 
 # The fleet overview is a single entry; its unique id keeps a second one (or a re-offer) out.
 FLEET_UNIQUE_ID: Final = "fleet"
+# The fleet overview's option: every miner gets all its entities, or (a large farm) only the essential ones.
+CONF_ENTITY_SET: Final = "entity_set"
+ENTITY_SET_ALL: Final = "all"
+ENTITY_SET_ESSENTIAL: Final = "essential"
 # The rig watchdog is a single entry too; each watched rig is one of its subentries.
 WATCHDOG_UNIQUE_ID: Final = "watchdog"
 SUBENTRY_RIG: Final = "rig"

@@ -23,6 +23,10 @@ class MiningFleetCoordinator[DataT](DataUpdateCoordinator[DataT], ABC):
         """Return the stable prefix of the unique ids of the coordinator's entities."""
         return str(self.config_entry.unique_id)
 
+    def adds(self, key: str) -> bool:
+        """Return whether the device gets the entity with this key (every one, unless the kind keeps fewer)."""
+        return True
+
     @property
     @abstractmethod
     def device_info(self) -> DeviceInfo:

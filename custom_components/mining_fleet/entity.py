@@ -76,7 +76,7 @@ def async_add_described[C: MiningFleetCoordinator[Any], D: Described[Any]](
         new = [
             description
             for description in descriptions(source)
-            if description.key not in added and description.exists_fn(source)
+            if description.key not in added and source.adds(description.key) and description.exists_fn(source)
         ]
         added.update(description.key for description in new)
         if new:

@@ -35,7 +35,7 @@ from .const import (
     KIND_WATCHDOG,
     SUBENTRY_RIG,
 )
-from .fleet.config_flow import FleetFlow
+from .fleet.config_flow import FleetFlow, FleetOptionsFlow
 from .miner.own_pool import async_remove_own_pool
 from .pool.config_flow import PoolFlow
 from .tuning.config_flow import TuningOptionsSteps
@@ -143,7 +143,15 @@ KINDS: Mapping[str, Kind] = {
             options_flow=AuctionOptionsFlow,
             async_remove_entry=auction.async_remove_entry,
         ),
-        Kind(KIND_FLEET, fleet.PLATFORMS, fleet.async_setup_entry, fleet.async_get_diagnostics, FleetFlow),
+        Kind(
+            KIND_FLEET,
+            fleet.PLATFORMS,
+            fleet.async_setup_entry,
+            fleet.async_get_diagnostics,
+            FleetFlow,
+            options_flow=FleetOptionsFlow,
+            async_remove_entry=fleet.async_remove_entry,
+        ),
         Kind(
             KIND_WATCHDOG,
             watchdog.PLATFORMS,

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 
+from ..const import CONF_ENTITY_SET, ENTITY_SET_ESSENTIAL
+from ..miner.registry import async_reload_miners
 from . import sensor
 from .coordinator import FleetConfigEntry, FleetCoordinator
 from .diagnostics import async_get_diagnostics
@@ -18,6 +24,29 @@ async def async_setup_entry(hass: HomeAssistant, entry: FleetConfigEntry) -> Non
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     entry.async_on_unload(coordinator.async_start())
+    entry.async_on_unload(entry.add_update_listener(_reload_miners_on_new_entity_set(entry)))
 
 
-__all__ = ["PLATFORMS", "async_get_diagnostics", "async_setup_entry"]
+def _reload_miners_on_new_entity_set(
+    entry: ConfigEntry[Any],
+) -> Callable[[HomeAssistant, ConfigEntry[Any]], Coroutine[Any, Any, None]]:
+    """Return an update listener that reloads every miner when the entity set changes."""
+    entity_set = entry.options.get(CONF_ENTITY_SET)
+
+    async def reload_miners(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+        """Reload the miners (they add or drop entities) if the entity set is new."""
+        nonlocal entity_set
+        if entry.options.get(CONF_ENTITY_SET) != entity_set:
+            entity_set = entry.options.get(CONF_ENTITY_SET)
+            async_reload_miners(hass)
+
+    return reload_miners
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Give every miner all its entities back when the overview that kept them essential goes."""
+    if entry.options.get(CONF_ENTITY_SET) == ENTITY_SET_ESSENTIAL:
+        async_reload_miners(hass)
+
+
+__all__ = ["PLATFORMS", "async_get_diagnostics", "async_remove_entry", "async_setup_entry"]

@@ -1,12 +1,21 @@
-"""Fleet overview config-flow steps: add it from the menu, or confirm it when it is offered."""
+"""Fleet overview config-flow steps (add it from the menu, or confirm it when it is offered) and its options."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.helpers.selector import SelectSelector, SelectSelectorConfig, SelectSelectorMode
+import voluptuous as vol
 
-from ..const import CONF_KIND, FLEET_UNIQUE_ID, KIND_FLEET
+from ..const import (
+    CONF_ENTITY_SET,
+    CONF_KIND,
+    ENTITY_SET_ALL,
+    ENTITY_SET_ESSENTIAL,
+    FLEET_UNIQUE_ID,
+    KIND_FLEET,
+)
 
 FLEET_TITLE = "Mining fleet"
 
@@ -32,3 +41,28 @@ class FleetFlow(ConfigFlow):
             return await self.async_step_fleet()
         self._set_confirm_only()
         return self.async_show_form(step_id="fleet_confirm")
+
+
+class FleetOptionsFlow(OptionsFlow):
+    """The fleet overview's Configure: which entities every miner gets."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Go to the overview's one options step."""
+        return await self.async_step_entities()
+
+    async def async_step_entities(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the entity set; saving it reloads every miner with it."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        choice = SelectSelector(
+            SelectSelectorConfig(
+                options=[ENTITY_SET_ALL, ENTITY_SET_ESSENTIAL],
+                translation_key=CONF_ENTITY_SET,
+                mode=SelectSelectorMode.LIST,
+            )
+        )
+        chosen = self.config_entry.options.get(CONF_ENTITY_SET, ENTITY_SET_ALL)
+        return self.async_show_form(
+            step_id="entities",
+            data_schema=vol.Schema({vol.Required(CONF_ENTITY_SET, default=chosen): choice}),
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import abstractmethod
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
@@ -62,6 +62,10 @@ def identities(mac_address: str | None, serial: str | None) -> set[str]:
 class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
     """Poll one miner; subclasses know its protocol, every command goes through async_write."""
 
+    # What a large farm keeps of each miner (the fleet overview's "essential entities only"): at
+    # hundreds of miners every entity costs Home Assistant about 24 KB, whatever it shows.
+    essential_keys: ClassVar[frozenset[str]] = frozenset()
+
     def __init__(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
         """Poll at the shared interval."""
         super().__init__(
@@ -72,10 +76,15 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
             update_interval=SCAN_INTERVAL,
         )
         self.device_id: str | None = None
+        self.essential_only = False
         # One command at a time per miner: an entity, a service and a behaviour never interleave.
         self._write_lock = asyncio.Lock()
         self.tuning = MinerTuning(self)
         self.own_pool = OwnPoolMemory(hass, entry.entry_id)
+
+    def adds(self, key: str) -> bool:
+        """Return whether the miner gets the entity with this key: every one, or only the essential ones."""
+        return not self.essential_only or key in self.essential_keys
 
     @property
     def host(self) -> str:

@@ -9,10 +9,18 @@ from typing import Any
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY, ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady, HomeAssistantError
-from homeassistant.helpers import device_registry as dr, discovery_flow
+from homeassistant.helpers import device_registry as dr, discovery_flow, entity_registry as er
 from homeassistant.util.hass_dict import HassKey
 
-from ..const import CONF_KIND, DOMAIN, FLEET_UNIQUE_ID, KIND_FLEET
+from ..const import (
+    CONF_ENTITY_SET,
+    CONF_KIND,
+    DOMAIN,
+    ENTITY_SET_ESSENTIAL,
+    FLEET_UNIQUE_ID,
+    KIND_FLEET,
+    MINER_KINDS,
+)
 from .coordinator import MinerCoordinator
 
 FLEET_REGISTRY: HassKey[FleetRegistry] = HassKey(f"{DOMAIN}_fleet_registry")
@@ -108,6 +116,9 @@ async def async_setup_miner(
     first and starts watching the polls once the miner answered; the entry reloads when its
     options change (profiles, limits, an API key).
     """
+    coordinator.essential_only = essential_entities_only(hass)
+    if coordinator.essential_only:
+        _async_remove_inessential_entities(hass, entry, coordinator)
     await coordinator.tuning.async_load()
     try:
         await coordinator.async_config_entry_first_refresh()
@@ -133,3 +144,31 @@ async def async_setup_miner(
             hass.config_entries.async_schedule_reload(entry.entry_id)
 
     entry.async_on_unload(entry.add_update_listener(reload_on_new_options))
+
+
+@callback
+def essential_entities_only(hass: HomeAssistant) -> bool:
+    """Return True when the fleet overview's options keep every miner to its essential entities."""
+    fleet = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, FLEET_UNIQUE_ID)
+    return fleet is not None and fleet.options.get(CONF_ENTITY_SET) == ENTITY_SET_ESSENTIAL
+
+
+@callback
+def async_reload_miners(hass: HomeAssistant) -> None:
+    """Reload every miner, e.g. to add or drop entities after the fleet's entity set changed."""
+    for entry in hass.config_entries.async_entries(DOMAIN, include_disabled=False):
+        if entry.data.get(CONF_KIND) in MINER_KINDS:
+            hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+@callback
+def _async_remove_inessential_entities(
+    hass: HomeAssistant, entry: ConfigEntry[Any], coordinator: MinerCoordinator[Any]
+) -> None:
+    """Delete the miner's entities it no longer adds: disabled ones would still cost registry memory."""
+    registry = er.async_get(hass)
+    prefix = f"{coordinator.unique_id_base}_"
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        key = entity.unique_id.removeprefix(prefix)
+        if entity.unique_id.startswith(prefix) and not coordinator.adds(key):
+            registry.async_remove(entity.entity_id)

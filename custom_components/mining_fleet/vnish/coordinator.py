@@ -71,6 +71,10 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
     """Poll one Antminer on VNish: status, summary and the active preset."""
 
     max_temperature_cap = MAX_TEMPERATURE_CAP_C
+    essential_keys = frozenset(
+        {"online", "failure", "hashrate", "power", "chip_temperature", "board_temperature", "efficiency"}
+        | {"energy", "miner_state", "mining"}
+    )
 
     def __init__(self, hass: HomeAssistant, entry: VNishConfigEntry) -> None:
         """Create the coordinator and its client on Home Assistant's shared session."""
