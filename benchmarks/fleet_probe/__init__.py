@@ -186,8 +186,12 @@ def _objects_by_type(top: int = 30) -> dict[str, Any]:
         "types": dict(Counter(type(item).__qualname__ for item in gc.get_objects()).most_common(top))
     }
     if tracemalloc.is_tracing():
-        statistics = tracemalloc.take_snapshot().statistics("filename")
+        snapshot = tracemalloc.take_snapshot()
+        statistics = snapshot.statistics("filename")
+        found["traced_kb"] = sum(stat.size for stat in statistics) // 1024
         found["allocated_kb_by_file"] = {str(stat.traceback): stat.size // 1024 for stat in statistics[:top]}
+        lines = snapshot.statistics("lineno")[: top * 2]
+        found["allocated_kb_by_line"] = {str(stat.traceback): stat.size // 1024 for stat in lines}
     return found
 
 
