@@ -155,8 +155,12 @@ async def setup_vnish(hass: HomeAssistant, start_vnish: VNishFactory) -> VNishSe
     return _setup
 
 
-def fleet_entry() -> MockConfigEntry:
-    """Return the fleet overview's config entry, as the config flow would create it."""
+def fleet_entry(options: dict[str, Any] | None = None) -> MockConfigEntry:
+    """Return the fleet overview's config entry, as the config flow (and its options) would create it."""
     return MockConfigEntry(
-        domain=DOMAIN, title="Mining fleet", unique_id=FLEET_UNIQUE_ID, data={CONF_KIND: KIND_FLEET}
+        domain=DOMAIN,
+        title="Mining fleet",
+        unique_id=FLEET_UNIQUE_ID,
+        data={CONF_KIND: KIND_FLEET},
+        options=options or {},
     )

@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.mining_fleet.const import DOMAIN
 from simulators.axeos import AxeOSSimulator, Fault
 
-from .conftest import SimulatorFactory, miner_entry, object_id_prefix, set_up_entry
+from .conftest import SimulatorFactory, fleet_entry, miner_entry, object_id_prefix, set_up_entry
 from .tuning.conftest import until
 
 TIME_OF_USE = f"{DOMAIN}/time_of_use_tuning.yaml"
@@ -239,6 +239,25 @@ async def test_times_switch_at_each_boundary_and_across_midnight(
         assert miner.on("night"), clock
     assert len(miner.commands()) == sent
 
+    await _at(hass, freezer, "07:30:00", 1)
+    assert miner.on("day")
+
+
+async def test_a_farm_of_essential_entities_is_tuned_too(
+    hass: HomeAssistant, start_simulator: SimulatorFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    """With the fleet's "Essential only" the miner keeps its tuning profile select, so it is tuned."""
+    freezer.move_to(_local("19:50:00"))
+    await set_up_entry(hass, fleet_entry({"entity_set": "essential"}))
+    miner = await _miner(hass, start_simulator)
+    assert hass.states.get(f"select.{object_id_prefix(miner.simulator)}_frequency") is None
+    await _automation(
+        hass,
+        TIME_OF_USE,
+        {"miners": [miner.device_id], "day_start": "07:30:00", "night_start": "20:00:00"},
+    )
+    await _at(hass, freezer, "20:00:00")
+    assert miner.on("night")
     await _at(hass, freezer, "07:30:00", 1)
     assert miner.on("day")
 

@@ -63,7 +63,8 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
     """Poll one miner; subclasses know its protocol, every command goes through async_write."""
 
     # What a large farm keeps of each miner (the fleet overview's "essential entities only"): at
-    # hundreds of miners every entity costs Home Assistant about 24 KB, whatever it shows.
+    # hundreds of miners every entity costs Home Assistant about 24 KB, whatever it shows. The
+    # tuning profile stays: the time-of-use blueprint finds each miner's active profile on it.
     essential_keys: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
