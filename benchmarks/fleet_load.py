@@ -190,6 +190,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         print(
             f"\nN = {row['miners']}: added through the config flow in {row['add_seconds']:.0f} s; "
             f"{collections['count']} full garbage collections, the longest {collections['longest_ms']:.0f} ms; "
+            f"resident memory grew {row['rss_growth_kb'] / 1024:.1f} MB over the window; "
             f"state writes per minute by kind: {kinds or 'none'}"
         )
 

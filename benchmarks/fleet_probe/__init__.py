@@ -43,6 +43,8 @@ class Probe:
         self._watched: list[DataUpdateCoordinator[Any]] = []
         self.started = time.monotonic()
         self.cpu_started = time.process_time()
+        self.rss_started_kb = 0
+        self.marked: tracemalloc.Snapshot | None = None
         self._expected = hass.loop.time() + TICK_SECONDS
         hass.loop.call_at(self._expected, self._tick)
         hass.bus.async_listen("state_changed", self._count_write)
@@ -80,8 +82,8 @@ class Probe:
                 found.append(coordinator)
         return found
 
-    def reset(self) -> None:
-        """Start a new window, and count each coordinator's updates in it."""
+    def reset(self, rss_kb: int) -> None:
+        """Start a new window (the process holding rss_kb), and count each coordinator's updates in it."""
         for stop in self._stop_listeners:
             stop()
         self.lags.clear()
@@ -92,6 +94,9 @@ class Probe:
         self.longest_gap.clear()
         self.started = time.monotonic()
         self.cpu_started = time.process_time()
+        self.rss_started_kb = rss_kb
+        # Traced: what the window's start held, to tell what grows while nothing changes.
+        self.marked = tracemalloc.take_snapshot() if tracemalloc.is_tracing() else None
         self._watched = self.coordinators()
         self._stop_listeners = [
             coordinator.async_add_listener(self._counter_of(index))
@@ -132,7 +137,8 @@ class Probe:
             "writes": sum(self.writes.values()),
             "writes_by_kind": dict(self._writes_by_kind().most_common(12)),
             "polls_on_time": self._polls_on_time(seconds),
-            "rss_kb": await self.hass.async_add_executor_job(_rss_kb),
+            "rss_kb": (rss_kb := await self.hass.async_add_executor_job(_rss_kb)),
+            "rss_growth_kb": rss_kb - self.rss_started_kb,
             "entries": len(entries),
             "entries_loaded": sum(entry.state is ConfigEntryState.LOADED for entry in entries),
             "states": len(self.hass.states.async_all()),
@@ -177,7 +183,7 @@ def _rss_kb() -> int:
     return 0
 
 
-def _objects_by_type(top: int = 30) -> dict[str, Any]:
+def _objects_by_type(marked: tracemalloc.Snapshot | None, top: int = 30) -> dict[str, Any]:
     """Return the most numerous live object types, and where memory was allocated when traced.
 
     Start Home Assistant with PYTHONTRACEMALLOC=1 (e.g. run the benchmark with it) for the second part.
@@ -192,6 +198,9 @@ def _objects_by_type(top: int = 30) -> dict[str, Any]:
         found["allocated_kb_by_file"] = {str(stat.traceback): stat.size // 1024 for stat in statistics[:top]}
         lines = snapshot.statistics("lineno")[: top * 2]
         found["allocated_kb_by_line"] = {str(stat.traceback): stat.size // 1024 for stat in lines}
+        if marked is not None:
+            grown = snapshot.compare_to(marked, "lineno")[:top]
+            found["grown_kb_by_line"] = {str(stat.traceback): stat.size_diff // 1024 for stat in grown}
     return found
 
 
@@ -213,12 +222,12 @@ class ProbeView(HomeAssistantView):
     async def post(self, request: web.Request, action: str = "") -> web.Response:
         """Reset the window, or refresh every coordinator and return how long it took."""
         if action == "reset":
-            self.probe.reset()
+            self.probe.reset(await self.probe.hass.async_add_executor_job(_rss_kb))
             return self.json({})
         if action == "refresh":
             return self.json({"seconds": await self.probe.refresh_all()})
         if action == "objects":
-            return self.json(_objects_by_type())
+            return self.json(_objects_by_type(self.probe.marked))
         return self.json_message("unknown action", 404)
 
 

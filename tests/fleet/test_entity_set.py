@@ -9,6 +9,7 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.mining_fleet.bitaxe.coordinator import BitaxeCoordinator
+from custom_components.mining_fleet.diagnostics import async_get_config_entry_diagnostics
 from custom_components.mining_fleet.vnish.coordinator import VNishCoordinator
 
 from ..conftest import MinerSetup, VNishSetup, fleet_entry, set_up_entry
@@ -94,6 +95,7 @@ async def test_a_miner_set_up_again_stays_essential(
     assert bitaxe.state is ConfigEntryState.LOADED
     assert _keys(hass, bitaxe) == BitaxeCoordinator.essential_keys
     assert fleet.options == {"entity_set": "essential"}
+    assert (await async_get_config_entry_diagnostics(hass, fleet))["entity_set"] == "essential"
 
 
 async def test_the_options_form_shows_the_current_choice(

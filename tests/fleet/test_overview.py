@@ -254,6 +254,7 @@ async def test_diagnostics_and_no_reconfigure(
     """Diagnostics list the totals and members; reconfiguring has nothing to change."""
     entry, _ = await _fleet(hass, start_simulator, setup_vnish)
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    assert diagnostics["entity_set"] == "all"
     assert diagnostics["totals"]["miners"] == 3
     assert len(diagnostics["miners"]) == 3
     result = await entry.start_reconfigure_flow(hass)
