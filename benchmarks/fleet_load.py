@@ -75,9 +75,18 @@ def flow_steps(device: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"next_step_id": "antspace"}, {"host": host, "port": int(port)}, {}]
 
 
-async def add_everything(api: HassApi, devices: list[dict[str, Any]], pool: PoolSimulator) -> float:
-    """Add every device and the pool account through the config flow; return the seconds it took."""
+async def add_everything(
+    api: HassApi, devices: list[dict[str, Any]], pool: PoolSimulator, entity_set: str
+) -> float:
+    """Add every device and the pool account through the config flow; return the seconds it took.
+
+    A farm that wants fewer entities adds the fleet overview and chooses its entity set first, so
+    no miner ever registers the entities it will not keep (deleted ones leave a record behind).
+    """
     started = time.monotonic()
+    if entity_set != "all":
+        await api.add_entry([{"next_step_id": "fleet"}])
+        await choose_entity_set(api, entity_set)
     gate = asyncio.Semaphore(FLOWS_AT_ONCE)
 
     async def add(steps: list[dict[str, Any]]) -> None:
@@ -90,13 +99,13 @@ async def add_everything(api: HassApi, devices: list[dict[str, Any]], pool: Pool
         {"address": pools.ADDRESS, "base_url": f"http://{pool.host}"},
     ]
     await asyncio.gather(*(add(flow_steps(device)) for device in devices), add(pool_steps))
-    if sum(device["kind"] != "container" for device in devices) >= 2:
+    if entity_set == "all" and sum(device["kind"] != "container" for device in devices) >= 2:
         await accept_fleet_overview(api, limit_seconds=60)
     return time.monotonic() - started
 
 
 async def choose_entity_set(api: HassApi, entity_set: str) -> None:
-    """Choose the fleet overview's entity set in its Configure, then wait for the miners to reload."""
+    """Choose the fleet overview's entity set in its Configure, then wait for any miners to reload."""
     entries = await api.get("/api/config/config_entries/entry?domain=mining_fleet")
     fleet = next(entry for entry in entries if entry["title"] == "Mining fleet")
     await api.configure_entry(fleet["entry_id"], [{"entity_set": entity_set}])
@@ -128,9 +137,7 @@ async def measure(miners: int, window_s: float, settle_s: float, entity_set: str
                 async with running_home_assistant(
                     config_dir, port, PASSWORD, PROBE_YAML, components=PROBE
                 ) as api:
-                    add_seconds = await add_everything(api, devices, pool) if miners else 0.0
-                    if miners and entity_set != "all":
-                        await choose_entity_set(api, entity_set)
+                    add_seconds = await add_everything(api, devices, pool, entity_set) if miners else 0.0
                     token = await api.websocket(
                         {"type": "auth/long_lived_access_token", "client_name": "benchmark", "lifespan": 1}
                     )
