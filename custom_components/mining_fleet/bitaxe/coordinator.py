@@ -105,7 +105,7 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
     has_temperature_target = True
     essential_keys = frozenset(
         {"online", "hardware_fault", "overheat", "hashrate", "power", "asic_temperature", "efficiency"}
-        | {"energy", "fan_speed", "mining", "tuning_profile"}
+        | {"energy", "mining", "tuning_profile"}
     )
 
     def __init__(self, hass: HomeAssistant, entry: BitaxeConfigEntry) -> None:

@@ -72,7 +72,7 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
 
     max_temperature_cap = MAX_TEMPERATURE_CAP_C
     essential_keys = frozenset(
-        {"online", "failure", "hashrate", "power", "chip_temperature", "board_temperature", "efficiency"}
+        {"online", "failure", "hashrate", "power", "chip_temperature", "efficiency"}
         | {"energy", "miner_state", "mining", "tuning_profile"}
     )
 
