@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
 import contextlib
 from dataclasses import dataclass
+import importlib.util
 import json
 from pathlib import Path
 import shutil
@@ -250,6 +251,9 @@ async def running_home_assistant(
     With a token (a long-lived one from an earlier run) the config folder is kept as it is and
     Home Assistant starts again on it, as after a restart.
     """
+    if importlib.util.find_spec("hass_frontend") is None:
+        # Without its web UI Home Assistant never serves the API we wait for: say what to install.
+        raise RuntimeError("Home Assistant's web UI is not installed here: run scripts/setup --demo first")
     if token is None:
         prepare_config(config_dir, port, extra_yaml, components)
     base = f"http://{LOOPBACK}:{port}"
