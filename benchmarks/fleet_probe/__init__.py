@@ -82,6 +82,10 @@ class Probe:
                 found.append(coordinator)
         return found
 
+    def mark(self) -> None:
+        """Traced: keep what the heap holds now, to tell what grows while nothing changes."""
+        self.marked = tracemalloc.take_snapshot() if tracemalloc.is_tracing() else None
+
     def reset(self, rss_kb: int) -> None:
         """Start a new window (the process holding rss_kb), and count each coordinator's updates in it."""
         for stop in self._stop_listeners:
@@ -95,8 +99,6 @@ class Probe:
         self.started = time.monotonic()
         self.cpu_started = time.process_time()
         self.rss_started_kb = rss_kb
-        # Traced: what the window's start held, to tell what grows while nothing changes.
-        self.marked = tracemalloc.take_snapshot() if tracemalloc.is_tracing() else None
         self._watched = self.coordinators()
         self._stop_listeners = [
             coordinator.async_add_listener(self._counter_of(index))
@@ -222,6 +224,9 @@ class ProbeView(HomeAssistantView):
     async def post(self, request: web.Request, action: str = "") -> web.Response:
         """Reset the window, or refresh every coordinator and return how long it took."""
         if action == "reset":
+            # The snapshot first: it blocks the loop for seconds and takes memory of its own, neither
+            # of which belongs to the window.
+            self.probe.mark()
             self.probe.reset(await self.probe.hass.async_add_executor_job(_rss_kb))
             return self.json({})
         if action == "refresh":

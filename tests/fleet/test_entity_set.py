@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.mining_fleet.bitaxe.coordinator import BitaxeCoordinator
 from custom_components.mining_fleet.diagnostics import async_get_config_entry_diagnostics
+from custom_components.mining_fleet.fleet.coordinator import TOTALS_COOLDOWN_SECONDS
 from custom_components.mining_fleet.vnish.coordinator import VNishCoordinator
 
 from ..conftest import MinerSetup, VNishSetup, fleet_entry, set_up_entry
@@ -125,3 +129,37 @@ async def test_removing_the_overview_gives_every_miner_all_its_entities_back(
     await hass.async_block_till_done()
     assert _keys(hass, antminer) == everything
     assert _keys(hass, bitaxe) > BitaxeCoordinator.essential_keys
+
+
+async def test_saving_the_default_on_a_new_overview_reloads_nothing(
+    hass: HomeAssistant, setup_miner: MinerSetup, setup_vnish: VNishSetup
+) -> None:
+    """A new overview has chosen All without saving it: confirming All must not reload the whole farm."""
+    bitaxe, antminer, fleet = await _farm(hass, setup_miner, setup_vnish)
+    assert fleet.options == {}
+    coordinators = (bitaxe.runtime_data, antminer.runtime_data)
+    await _choose(hass, fleet, "all")
+    assert (bitaxe.runtime_data, antminer.runtime_data) == coordinators
+    assert fleet.options == {"entity_set": "all"}
+
+
+async def test_choosing_essential_before_adding_miners_creates_nothing_else(
+    hass: HomeAssistant, setup_miner: MinerSetup, setup_vnish: VNishSetup, freezer: FrozenDateTimeFactory
+) -> None:
+    """The large-farm path: the overview first, then each miner only ever registers its essential entities."""
+    fleet = fleet_entry()
+    await set_up_entry(hass, fleet)
+    await _choose(hass, fleet, "essential")
+    _, bitaxe = await setup_miner("2.15")
+    _, antminer = await setup_vnish()
+    assert _keys(hass, bitaxe) == BitaxeCoordinator.essential_keys
+    assert _keys(hass, antminer) == VNishCoordinator.essential_keys
+    # Nothing was created and deleted: Home Assistant keeps no record of a deleted entity for them.
+    deleted = er.async_get(hass).deleted_entities.values()
+    assert not [
+        entity for entity in deleted if entity.config_entry_id in {bitaxe.entry_id, antminer.entry_id}
+    ]
+    freezer.tick(timedelta(seconds=TOTALS_COOLDOWN_SECONDS + 1))  # the overview recomputes at most this often
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.mining_fleet_miners_online").state == "2"

@@ -103,10 +103,7 @@ class BitaxeCoordinator(MinerCoordinator[BitaxeData]):
 
     max_temperature_cap = MAX_TEMPERATURE_CAP_C
     has_temperature_target = True
-    essential_keys = frozenset(
-        {"online", "hardware_fault", "overheat", "hashrate", "power", "asic_temperature", "efficiency"}
-        | {"energy", "mining", "tuning_profile"}
-    )
+    essential_keys = MinerCoordinator.essential_keys | {"hardware_fault", "overheat", "asic_temperature"}
 
     def __init__(self, hass: HomeAssistant, entry: BitaxeConfigEntry) -> None:
         """Create the coordinator and its client on Home Assistant's shared session."""

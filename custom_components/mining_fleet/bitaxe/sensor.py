@@ -205,6 +205,7 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: BitaxeConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Add the entities this miner has, now and as they appear."""
+    # Energy is essential to every miner (the Energy dashboard reads it), so it is always added.
     async_add_entities([EnergySensor(entry.runtime_data, energy_sensor())])
     async_add_described(entry, async_add_entities, MiningFleetSensor, lambda _: BITAXE_SENSORS)
     async_add_described(entry, async_add_entities, MiningFleetSensor, tuning_sensors)

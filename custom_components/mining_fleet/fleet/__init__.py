@@ -9,8 +9,8 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 
-from ..const import CONF_ENTITY_SET, ENTITY_SET_ESSENTIAL
-from ..miner.registry import async_reload_miners
+from ..const import ENTITY_SET_ESSENTIAL
+from ..miner.registry import async_reload_miners, chosen_entity_set
 from . import sensor
 from .coordinator import FleetConfigEntry, FleetCoordinator
 from .diagnostics import async_get_diagnostics
@@ -31,13 +31,13 @@ def _reload_miners_on_new_entity_set(
     entry: ConfigEntry[Any],
 ) -> Callable[[HomeAssistant, ConfigEntry[Any]], Coroutine[Any, Any, None]]:
     """Return an update listener that reloads every miner when the entity set changes."""
-    entity_set = entry.options.get(CONF_ENTITY_SET)
+    entity_set = chosen_entity_set(entry)
 
     async def reload_miners(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
         """Reload the miners (they add or drop entities) if the entity set is new."""
         nonlocal entity_set
-        if entry.options.get(CONF_ENTITY_SET) != entity_set:
-            entity_set = entry.options.get(CONF_ENTITY_SET)
+        if chosen_entity_set(entry) != entity_set:
+            entity_set = chosen_entity_set(entry)
             async_reload_miners(hass)
 
     return reload_miners
@@ -45,7 +45,7 @@ def _reload_miners_on_new_entity_set(
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     """Give every miner all its entities back when the overview that kept them essential goes."""
-    if entry.options.get(CONF_ENTITY_SET) == ENTITY_SET_ESSENTIAL:
+    if chosen_entity_set(entry) == ENTITY_SET_ESSENTIAL:
         async_reload_miners(hass)
 
 

@@ -16,6 +16,7 @@ from ..const import (
     FLEET_UNIQUE_ID,
     KIND_FLEET,
 )
+from ..miner.registry import chosen_entity_set
 
 FLEET_TITLE = "Mining fleet"
 
@@ -61,7 +62,7 @@ class FleetOptionsFlow(OptionsFlow):
                 mode=SelectSelectorMode.LIST,
             )
         )
-        chosen = self.config_entry.options.get(CONF_ENTITY_SET, ENTITY_SET_ALL)
+        chosen = chosen_entity_set(self.config_entry)
         return self.async_show_form(
             step_id="entities",
             data_schema=vol.Schema({vol.Required(CONF_ENTITY_SET, default=chosen): choice}),

@@ -63,9 +63,12 @@ class MinerCoordinator[DataT](MiningFleetCoordinator[DataT]):
     """Poll one miner; subclasses know its protocol, every command goes through async_write."""
 
     # What a large farm keeps of each miner (the fleet overview's "essential entities only"): at
-    # hundreds of miners every entity costs Home Assistant about 24 KB, whatever it shows. The
-    # tuning profile stays: the time-of-use blueprint finds each miner's active profile on it.
-    essential_keys: ClassVar[frozenset[str]] = frozenset()
+    # hundreds of miners every entity costs Home Assistant about 24 KB, whatever it shows. Every kind
+    # adds its own problem and temperature entities. The tuning profile stays: the time-of-use
+    # blueprint finds each miner's active profile on it; energy feeds the Energy dashboard.
+    essential_keys: ClassVar[frozenset[str]] = frozenset(
+        {"online", "hashrate", "power", "efficiency", "energy", "mining", "tuning_profile"}
+    )
 
     def __init__(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
         """Poll at the shared interval."""

@@ -16,6 +16,7 @@ from ..const import (
     CONF_ENTITY_SET,
     CONF_KIND,
     DOMAIN,
+    ENTITY_SET_ALL,
     ENTITY_SET_ESSENTIAL,
     FLEET_UNIQUE_ID,
     KIND_FLEET,
@@ -146,11 +147,16 @@ async def async_setup_miner(
     entry.async_on_unload(entry.add_update_listener(reload_on_new_options))
 
 
+def chosen_entity_set(fleet: ConfigEntry[Any]) -> str:
+    """Return the entity set the fleet overview's options give every miner (all until chosen)."""
+    return str(fleet.options.get(CONF_ENTITY_SET, ENTITY_SET_ALL))
+
+
 @callback
 def essential_entities_only(hass: HomeAssistant) -> bool:
     """Return True when the fleet overview's options keep every miner to its essential entities."""
     fleet = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, FLEET_UNIQUE_ID)
-    return fleet is not None and fleet.options.get(CONF_ENTITY_SET) == ENTITY_SET_ESSENTIAL
+    return fleet is not None and chosen_entity_set(fleet) == ENTITY_SET_ESSENTIAL
 
 
 @callback

@@ -71,10 +71,7 @@ class VNishCoordinator(MinerCoordinator[VNishData]):
     """Poll one Antminer on VNish: status, summary and the active preset."""
 
     max_temperature_cap = MAX_TEMPERATURE_CAP_C
-    essential_keys = frozenset(
-        {"online", "failure", "hashrate", "power", "chip_temperature", "efficiency"}
-        | {"energy", "miner_state", "mining", "tuning_profile"}
-    )
+    essential_keys = MinerCoordinator.essential_keys | {"failure", "chip_temperature", "miner_state"}
 
     def __init__(self, hass: HomeAssistant, entry: VNishConfigEntry) -> None:
         """Create the coordinator and its client on Home Assistant's shared session."""

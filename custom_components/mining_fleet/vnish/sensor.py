@@ -142,6 +142,7 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: VNishConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Add the entities this miner has, now and as they appear."""
+    # Energy is essential to every miner (the Energy dashboard reads it), so it is always added.
     async_add_entities([EnergySensor(entry.runtime_data, energy_sensor())])
     async_add_described(entry, async_add_entities, MiningFleetSensor, _descriptions)
     async_add_described(entry, async_add_entities, MiningFleetSensor, tuning_sensors)
