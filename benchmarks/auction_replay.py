@@ -28,7 +28,8 @@ PRICES = b"1;p;ALPHA_TAO=0.25;HASHP_USDC=50;TAO_USDC=45;cap=%s"
 
 def _typical(items: int, rng: random.Random) -> list[tuple[str, bytes]]:
     """Return bidders whose totals are split as split_hashrate does, until `items` workers are offered."""
-    bids, offered = [], 0
+    bids: list[tuple[str, bytes]] = []
+    offered = 0
     while offered < items:
         total = Decimal(rng.randrange(5, min(450, (items - offered) * 45) + 1)) / 100
         sizes = split_hashrate(total)
@@ -51,7 +52,7 @@ def _distinct(items: int, rng: random.Random) -> list[tuple[str, bytes]]:
 
 def _snapshot(bids: list[tuple[str, bytes]]) -> tuple[Snapshot, int]:
     """Return the start-block snapshot with three validators and a cap that buys about half the offer."""
-    offered = sum(sum(h * c for h, _, c in _lines(raw)) for _, raw in bids)
+    offered = sum((h * c for _, raw in bids for h, _, c in _lines(raw)), Decimal(0))
     cap = (offered / 2 / Decimal("664.2")).quantize(Decimal("0.000001"))
     validators = [(f"validator{i}", START - 3, PRICES % str(cap).encode()) for i in range(3)]
     commitments = validators + [(hotkey, START - 10, raw) for hotkey, raw in bids]

@@ -1,11 +1,14 @@
 """Fleet load in a real Home Assistant 2025.4.4: set-up, CPU, loop lag, refresh, memory and state writes at N miners.
 
 For every N: starts `python -m simulators.fleet` in a child process (half Bitaxes on AxeOS 2.9 / 2.12 /
-2.15, half VNish Antminers, one Antspace container per 50 miners, steady readings: no measurement
-noise), a simulated CKPool account, and a real Home Assistant (as scripts/demo does) with a probe
+2.15, half VNish Antminers, one Antspace container per 50 miners, a Kasa plug powering one Bitaxe in
+ten, steady readings: no measurement noise), a simulated CKPool account, the fake subtensor chain (a
+block every 12 s, as on the real chain), and a real Home Assistant (as scripts/demo does) with a probe
 component (benchmarks/fleet_probe) inside it. Every device is added through the config flow, the fleet
 overview is confirmed (with --entities essential it is added first and set to Essential only, as a
-large farm would), then Home Assistant is restarted on that config folder and measured:
+large farm would), every plugged Bitaxe is watched by the rig watchdog, and a subnet-89 auction bids
+up to ten Antminers and routes won windows to them; then Home Assistant is restarted on that config
+folder and measured:
 
 - set-up: from starting the process until every entry is loaded (Home Assistant's own start included;
   the N = 0 row is that alone);
@@ -33,15 +36,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts.demo import accept_fleet_overview
+from scripts.demo import accept_fleet_overview, add_auction, start_chain
 from scripts.hass_runner import ROOT, HassApi, free_port, running_home_assistant
 from simulators import pools
 from simulators.pools import PoolSimulator, SimWorker
+from simulators.subtensor import SubtensorSimulator
 
 PROBE = {"fleet_probe": Path(__file__).resolve().parent / "fleet_probe"}
 PROBE_YAML = "fleet_probe:\n"
 PASSWORD = "benchmark"  # noqa: S105 - the throwaway owner of a throwaway Home Assistant
 MINERS_PER_CONTAINER = 50
+MINERS_PER_WATCHED_RIG = 10  # a farm plugs the rigs that hang (Bitaxes here) into smart outlets
+AUCTION_BIDDERS = 10  # Antminers the auction bids and routes
+CHAIN_BLOCK_MS = 12_000  # the real chain's block time: the auction follows every block
 FLOWS_AT_ONCE = 8  # config flows in flight at once while adding (a person adds one at a time)
 
 
@@ -50,8 +57,10 @@ async def simulated_fleet(miners: int, folder: Path) -> AsyncIterator[list[dict[
     """Run the fleet simulator in a child process (its CPU is not Home Assistant's) and yield its hosts."""
     hosts_file = folder / "hosts.json"
     bitaxes, containers = miners // 2, miners // MINERS_PER_CONTAINER
+    outlets = min(bitaxes, -(-miners // MINERS_PER_WATCHED_RIG))
     command = ["-m", "simulators.fleet", "--bitaxes", str(bitaxes), "--antminers", str(miners - bitaxes)]
-    command += ["--containers", str(containers), "--steady", "--seed", "1", "--hosts-file", str(hosts_file)]
+    command += ["--containers", str(containers), "--outlets", str(outlets)]
+    command += ["--steady", "--seed", "1", "--hosts-file", str(hosts_file)]
     child = await asyncio.create_subprocess_exec(
         sys.executable, *command, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL
     )
@@ -76,15 +85,39 @@ def flow_steps(device: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"next_step_id": "antspace"}, {"host": host, "port": int(port)}, {}]
 
 
-async def add_everything(
+async def device_ids_by_mac(api: HassApi) -> dict[str, str]:
+    """Return Home Assistant's device id of every device that names its MAC address."""
+    devices = await api.websocket({"type": "config/device_registry/list"})
+    return {
+        value: device["id"] for device in devices for kind, value in device["connections"] if kind == "mac"
+    }
+
+
+async def watch_plugged_rigs(api: HassApi, devices: list[dict[str, Any]], miner_ids: dict[str, str]) -> None:
+    """Watch every plugged Bitaxe with the rig watchdog (its outlet typed as 127.0.0.1 and the port)."""
+    macs = {device["host"]: device["mac"].lower() for device in devices if device["kind"] == "bitaxe"}
+    outlets = [device for device in devices if device["kind"] == "outlet"]
+    for number, outlet in enumerate(outlets):
+        host, port = outlet["host"].rsplit(":", 1)
+        steps = [
+            {"next_step_id": "watchdog"},
+            {"miner": miner_ids[macs[outlet["powers"]]]},
+            {"next_step_id": "outlet_host"},
+            {"host": host, "port": int(port)},
+            {"name": f"Rig {number + 1}"},
+        ]
+        # One at a time: each rig reloads the watchdog entry; the first creates it, the others join it.
+        await api.add_entry(steps, outcome="create_entry" if number == 0 else "abort")
+
+
+async def add_devices(
     api: HassApi, devices: list[dict[str, Any]], pool: PoolSimulator, entity_set: str
-) -> float:
-    """Add every device and the pool account through the config flow; return the seconds it took.
+) -> None:
+    """Add every device and the pool account through the config flow.
 
     A farm that wants fewer entities adds the fleet overview and chooses its entity set first, so
     no miner ever registers the entities it will not keep (deleted ones leave a record behind).
     """
-    started = time.monotonic()
     if entity_set != "all":
         fleet = await api.add_entry([{"next_step_id": "fleet"}])
         await api.configure_entry(fleet["result"]["entry_id"], [{"entity_set": entity_set}])
@@ -99,10 +132,21 @@ async def add_everything(
         {"pool": "ckpool"},
         {"address": pools.ADDRESS, "base_url": f"http://{pool.host}"},
     ]
-    await asyncio.gather(*(add(flow_steps(device)) for device in devices), add(pool_steps))
-    if entity_set == "all" and sum(device["kind"] != "container" for device in devices) >= 2:
+    devices_to_add = [device for device in devices if device["kind"] != "outlet"]
+    await asyncio.gather(*(add(flow_steps(device)) for device in devices_to_add), add(pool_steps))
+    if entity_set == "all" and sum(device["kind"] in ("bitaxe", "antminer") for device in devices) >= 2:
         await accept_fleet_overview(api, limit_seconds=60)
-    return time.monotonic() - started
+
+
+async def add_watchers(
+    api: HassApi, devices: list[dict[str, Any]], chain: SubtensorSimulator, config_dir: Path
+) -> None:
+    """Watch the plugged rigs, and add the auction that bids the first Antminers and routes wins to them."""
+    miner_ids = await device_ids_by_mac(api)
+    await watch_plugged_rigs(api, devices, miner_ids)
+    antminers = [miner_ids[device["mac"].lower()] for device in devices if device["kind"] == "antminer"]
+    bidders = set(antminers[:AUCTION_BIDDERS])
+    await add_auction(api, chain, config_dir, lambda option: option["value"] in bidders)
 
 
 async def wait_all_loaded(api: HassApi, limit_seconds: float = 600) -> int:
@@ -124,12 +168,17 @@ async def measure(miners: int, window_s: float, settle_s: float, entity_set: str
         config_dir, port = folder / "config", free_port()
         pool = PoolSimulator(workers={f"worker{index}": SimWorker(1.0) for index in range(10)})
         await pool.start()
+        chain = await start_chain(CHAIN_BLOCK_MS)
         try:
             async with simulated_fleet(miners, folder) as devices:
                 async with running_home_assistant(
                     config_dir, port, PASSWORD, PROBE_YAML, components=PROBE
                 ) as api:
-                    add_seconds = await add_everything(api, devices, pool, entity_set) if miners else 0.0
+                    adding = time.monotonic()
+                    if miners:
+                        await add_devices(api, devices, pool, entity_set)
+                        await add_watchers(api, devices, chain, config_dir)
+                    add_seconds = time.monotonic() - adding
                     token = await api.websocket(
                         {"type": "auth/long_lived_access_token", "client_name": "benchmark", "lifespan": 1}
                     )
@@ -147,9 +196,11 @@ async def measure(miners: int, window_s: float, settle_s: float, entity_set: str
                     objects = await api.post("/api/fleet_probe/objects")
         finally:
             await pool.stop()
+            await chain.stop()
     return {
         "miners": miners,
-        "devices": len(devices) + (1 if miners else 0),
+        "devices": len(devices)
+        + (2 if miners else 0),  # the plugs are the watched rigs; the pool, the auction
         "entries": entries,
         "add_seconds": add_seconds,
         "set_up_seconds": set_up_seconds,

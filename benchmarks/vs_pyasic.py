@@ -129,8 +129,8 @@ def point_pyasic_at_loopback() -> None:
     def loopback_transport(*args: Any, **kwargs: Any) -> httpx.AsyncBaseTransport:
         return LoopbackTransport(make_transport(*args, **kwargs))
 
-    pyasic_settings.transport = loopback_transport  # type: ignore[assignment]
-    asyncio.open_connection = loopback_open_connection  # type: ignore[assignment]
+    pyasic_settings.transport = loopback_transport  # type: ignore[assignment, unused-ignore]
+    asyncio.open_connection = loopback_open_connection
 
 
 # --- the fleet ------------------------------------------------------------------------------------

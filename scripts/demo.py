@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 import json
 from pathlib import Path
@@ -169,7 +170,9 @@ def _option(form: dict[str, Any], field: str, ending: str) -> str:
     """Return the value of the option of a select field whose value or label ends with `ending`."""
     (schema,) = [item for item in form["data_schema"] if item["name"] == field]
     options = schema["selector"]["select"]["options"]
-    return next(o["value"] for o in options if o["value"].endswith(ending) or o["label"].endswith(ending))
+    return str(
+        next(o["value"] for o in options if o["value"].endswith(ending) or o["label"].endswith(ending))
+    )
 
 
 async def add_rigs(api: HassApi, rigs: dict[str, PoweredRig], bitaxe: AxeOSSimulator) -> None:
@@ -361,7 +364,6 @@ SUBNET_POOL_HOST = "stratum.infinitehash.xyz"
 
 def alternate_caps(chain: FakeChain) -> None:
     """Ten blocks before each window, have the validators publish a cap that wins the window or loses it."""
-    plenty = {"alpha_tao": "0.25", "hashp_usdc": "50", "tao_usdc": "45"}
 
     def before_window(head: int) -> None:
         index, _, end = window_for_block(head, epoch_start(head, AUCTION_NETUID, 360))
@@ -371,12 +373,14 @@ def alternate_caps(chain: FakeChain) -> None:
         for validator in [
             c.hotkey for c in chain.commitments_at(AUCTION_NETUID, head) if c.data[:4] == b"1;p;"
         ]:
-            chain.commit_prices(AUCTION_NETUID, validator, **plenty, cap=cap)
+            chain.commit_prices(
+                AUCTION_NETUID, validator, alpha_tao="0.25", hashp_usdc="50", tao_usdc="45", cap=cap
+            )
 
     chain.add_listener(before_window)
 
 
-async def start_chain() -> SubtensorSimulator:
+async def start_chain(block_ms: int = CHAIN_BLOCK_MS) -> SubtensorSimulator:
     """Start the fake chain with the demo's validators and bidders, and our hotkey registered."""
     # Block times as if the head were made now (12 s apart in chain time, whatever the demo's pace).
     head = 7_500_000
@@ -384,7 +388,7 @@ async def start_chain() -> SubtensorSimulator:
     apply_scenario(chain, DEMO)
     chain.register_neuron(AUCTION_NETUID, AUCTION_HOTKEY)
     alternate_caps(chain)
-    simulator = SubtensorSimulator(chain, block_ms=CHAIN_BLOCK_MS)
+    simulator = SubtensorSimulator(chain, block_ms=block_ms)
     await simulator.start()
     return simulator
 
@@ -398,9 +402,9 @@ def write_wallet(config_dir: Path) -> Path:
 
 
 async def add_auction(
-    api: HassApi, chain: SubtensorSimulator, config_dir: Path, antminers: list[str]
+    api: HassApi, chain: SubtensorSimulator, config_dir: Path, chosen: Callable[[dict[str, str]], bool]
 ) -> None:
-    """Add the auction through the config flow: bid the Antminers' rated hashrate and route wins to them."""
+    """Add the auction through the config flow: bid the chosen miners' rated hashrate and route wins to them."""
     chain_step = {
         "network": chain.url,
         "netuid": AUCTION_NETUID,
@@ -409,15 +413,16 @@ async def add_auction(
         "hotkey": "default",
     }
 
+    bidders: list[str] = []
+
     def bid(form: dict[str, Any]) -> dict[str, Any]:
         (field,) = [item for item in form["data_schema"] if item["name"] == "miners"]
-        options = field["selector"]["select"]["options"]
-        miners = [option["value"] for option in options if option["label"] in antminers]
-        return {"price": 1.0, "bid_source": "miners", "miners": miners, "routing": "miners"}
+        bidders.extend(option["value"] for option in field["selector"]["select"]["options"] if chosen(option))
+        return {"price": 1.0, "bid_source": "miners", "miners": bidders, "routing": "miners"}
 
     result = await api.add_entry([{"next_step_id": "auction"}, chain_step, bid])
     print(
-        f"added {result['title']} on the fake chain at {chain.url}: bids the Antminers, routes wins to them"
+        f"added {result['title']} on the fake chain at {chain.url}: bids {len(bidders)} miners, routes wins to them"
     )
 
 
@@ -546,7 +551,7 @@ async def run(args: argparse.Namespace) -> int:
             inside = {"hk3": antminer_names, "immersion": [b.state.hostname for b in bitaxes[:2]]}
             await add_containers(api, containers, inside)
             hk3_status = await add_alert_response(api)
-            await add_auction(api, chain, config_dir, antminer_names)
+            await add_auction(api, chain, config_dir, lambda option: option["label"] in antminer_names)
             # What the automation does when Home Assistant starts; it was added after the start.
             ramp = asyncio.create_task(ramp_to_current_period(api, gammas))
             print(
@@ -573,8 +578,8 @@ async def run(args: argparse.Namespace) -> int:
         await control.cleanup()
         for server in [*bitaxes, *antminers, pool, *containers, chain]:
             await server.stop()
-        for rig in rigs.values():
-            await rig.outlet.stop()
+        for powered in rigs.values():
+            await powered.outlet.stop()
     return 0
 
 

@@ -6,7 +6,7 @@ Used by scripts/demo.py and the benchmarks. Only loopback is ever contacted.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 import contextlib
 from dataclasses import dataclass
 import importlib.util
@@ -171,7 +171,7 @@ class HassApi:
             response.raise_for_status()
             return await response.text()
 
-    async def add_entry(self, steps: list[Step], *, outcome: str = "create_entry") -> dict[str, Any]:
+    async def add_entry(self, steps: Sequence[Step], *, outcome: str = "create_entry") -> dict[str, Any]:
         """Run the mining_fleet config flow through the given steps and return its last result.
 
         A step is the form's input, or a function from the form shown to that input (to pick
@@ -179,13 +179,15 @@ class HassApi:
         """
         return await self._run_flow("/api/config/config_entries/flow", "mining_fleet", steps, outcome)
 
-    async def configure_entry(self, entry_id: str, steps: list[Step]) -> dict[str, Any]:
+    async def configure_entry(self, entry_id: str, steps: Sequence[Step]) -> dict[str, Any]:
         """Run an entry's options flow ("Configure") through the given steps."""
         return await self._run_flow(
             "/api/config/config_entries/options/flow", entry_id, steps, "create_entry"
         )
 
-    async def _run_flow(self, flows: str, handler: str, steps: list[Step], outcome: str) -> dict[str, Any]:
+    async def _run_flow(
+        self, flows: str, handler: str, steps: Sequence[Step], outcome: str
+    ) -> dict[str, Any]:
         """Start a flow, answer each step, and check how it ended."""
         flow = await self.post(flows, {"handler": handler})
         for step in steps:

@@ -1,9 +1,10 @@
 """A fleet of simulated devices of mixed kinds on 127.0.0.1, served from one process.
 
 Bitaxes (AxeOS 2.9 / 2.12 / 2.15 in turn), Antminers on VNish (with the CGMiner TCP API) and Antspace
-containers, each answering after a configurable latency, and a share of them dead, slow or flapping.
+containers, each answering after a configurable latency, and a share of them dead, slow or flapping;
+optionally Kasa plugs that power the first Bitaxes (rigs a watchdog can power-cycle).
 
-    python -m simulators.fleet --bitaxes 20 --antminers 20 --containers 2 --seed 1 --hosts-file hosts.json
+    python -m simulators.fleet --bitaxes 20 --antminers 20 --containers 2 --outlets 5 --hosts-file hosts.json
 
 prints one JSON line per device ({"kind", "host", "firmware", "model", "fault", ...}) and writes the same
 list to --hosts-file once every device is up. Benchmarks and tests use the Fleet context manager.
@@ -26,11 +27,15 @@ from typing import Any, Self
 
 from .antspace import AntspaceSimulator
 from .axeos import AxeOSSimulator
-from .server import NEVER, DeviceDown, LoopbackServer
+from .kasa import KasaSimulator, load_fixture
+from .rig import PoweredRig
+from .server import LOOPBACK, NEVER, DeviceDown, LoopbackServer
 from .vnish import FIRMWARE_VERSION, VNishSimulator
 
 BITAXE, ANTMINER, CONTAINER = "bitaxe", "antminer", "container"
 KINDS = (BITAXE, ANTMINER, CONTAINER)
+OUTLET = "outlet"
+OUTLET_FIXTURE = "HS110(EU)_1.0_1.2.5.json"
 AXEOS_FIRMWARES = ("2.9", "2.12", "2.15")
 CONTAINER_MODELS = ("hk3", "immersion")
 # Reply times seen on real hardware (ms): an ESP32 answers fast, VNish's web API on an Antminer's
@@ -46,6 +51,7 @@ class FleetConfig:
     bitaxes: int = 0
     antminers: int = 0
     containers: int = 0
+    outlets: int = 0  # Kasa plugs, the i-th powering the i-th Bitaxe
     latency_ms: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(DEFAULT_LATENCY_MS))
     jitter_ms: float = 0.0
     dead: float = 0.0
@@ -120,6 +126,29 @@ class FleetDevice:
         return line
 
 
+def _rig_outlet_line(rig: PoweredRig) -> dict[str, Any]:
+    """Return the JSON line of a plug: where it listens and which miner it powers."""
+    assert rig.miner is not None
+    info = rig.outlet.sysinfo
+    host = f"{LOOPBACK}:{rig.outlet.port}"
+    return {
+        "kind": OUTLET,
+        "host": host,
+        "model": info["model"],
+        "mac": info["mac"],
+        "powers": rig.miner.host,
+    }
+
+
+def _plug_fixture(number: int) -> dict[str, Any]:
+    """Return a plug's replies with its own MAC, device id and name (real plugs never share them)."""
+    fixture = load_fixture(OUTLET_FIXTURE)
+    info = fixture["system"]["get_sysinfo"]
+    low_bytes = ":".join(f"{number >> shift & 255:02X}" for shift in (16, 8, 0))
+    info |= {"mac": f"50:C7:BF:{low_bytes}", "deviceId": f"{number:040X}", "alias": f"Rig plug {number + 1}"}
+    return fixture
+
+
 def assign_faults(total: int, config: FleetConfig, rng: random.Random) -> list[str]:
     """Give each device a fault so the shares asked for are met (rounded), spread at random."""
     counts = {name: round(total * share) for name, share in (("dead", config.dead), ("slow", config.slow))}
@@ -146,8 +175,11 @@ class Fleet:
 
     def __init__(self, config: FleetConfig) -> None:
         """Plan the fleet; nothing listens until start()."""
+        if config.outlets > config.bitaxes:
+            raise ValueError("every outlet powers a Bitaxe: ask for no more outlets than Bitaxes")
         self.config = config
         self.devices: list[FleetDevice] = []
+        self.rigs: list[PoweredRig] = []
 
     def _plan(self) -> list[tuple[str, int]]:
         """Return (kind, index within its kind) for every device, kinds in order."""
@@ -184,11 +216,21 @@ class Fleet:
             simulator.steady = self.config.steady
             await simulator.start()
             self.devices.append(FleetDevice(kind, firmware, model, simulator, fault))
+        bitaxes = [
+            device.simulator for device in self.devices if isinstance(device.simulator, AxeOSSimulator)
+        ]
+        for number, miner in enumerate(bitaxes[: self.config.outlets]):
+            plug = KasaSimulator(_plug_fixture(number))
+            await plug.start()
+            self.rigs.append(PoweredRig(plug, miner=miner))
 
     async def stop(self) -> None:
-        """Stop every device (hanging replies are released)."""
-        await asyncio.gather(*(device.simulator.stop() for device in self.devices))
+        """Stop every device (hanging replies are released) and every plug."""
+        await asyncio.gather(
+            *(device.simulator.stop() for device in self.devices), *(rig.outlet.stop() for rig in self.rigs)
+        )
         self.devices.clear()
+        self.rigs.clear()
 
     async def __aenter__(self) -> Self:
         """Start the fleet."""
@@ -206,8 +248,8 @@ class Fleet:
         await self.stop()
 
     def hosts(self) -> list[dict[str, Any]]:
-        """Return every device's JSON description."""
-        return [device.describe() for device in self.devices]
+        """Return every device's JSON description, the plugs last."""
+        return [device.describe() for device in self.devices] + [_rig_outlet_line(rig) for rig in self.rigs]
 
 
 def write_hosts_file(path: Path, hosts: list[dict[str, Any]]) -> None:
@@ -244,6 +286,7 @@ def config_from_args(args: argparse.Namespace) -> FleetConfig:
         bitaxes=args.bitaxes,
         antminers=args.antminers,
         containers=args.containers,
+        outlets=args.outlets,
         latency_ms=parse_latency(args.latency_ms),
         jitter_ms=args.jitter_ms,
         dead=args.dead,
@@ -263,6 +306,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--antminers", type=int, default=0, help="Antminers on VNish (web and CGMiner APIs)")
     parser.add_argument(
         "--containers", type=int, default=0, help="Antspace containers (HK3 / Immersion in turn)"
+    )
+    parser.add_argument(
+        "--outlets", type=int, default=0, help="Kasa plugs powering the first Bitaxes (rigs to watch)"
     )
     parser.add_argument(
         "--latency-ms",
@@ -302,7 +348,10 @@ async def _serve(config: FleetConfig, hosts_file: Path | None) -> None:
 
 def main() -> None:
     """Command-line entry."""
-    args = build_parser().parse_args()
+    parser = build_parser()
+    args = parser.parse_args()
+    if args.outlets > args.bitaxes:
+        parser.error("every outlet powers a Bitaxe: ask for no more --outlets than --bitaxes")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(config_from_args(args), args.hosts_file))
 

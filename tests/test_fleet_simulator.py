@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from custom_components.mining_fleet.api.outlets import KasaOutlet
 from simulators.axeos import AxeOSSimulator
 from simulators.fleet import (
     DEFAULT_LATENCY_MS,
@@ -24,6 +25,7 @@ from simulators.fleet import (
     ReplyPolicy,
     assign_faults,
     build_parser,
+    main,
     parse_latency,
     parse_range,
 )
@@ -84,6 +86,29 @@ async def test_fleet_starts_every_device_reachable(session: aiohttp.ClientSessio
             status, _ = await _get(session, line["host"], PROBE_PATH[line["kind"]])
             assert status == 200, line
     assert fleet.devices == []
+
+
+async def test_outlets_power_the_first_bitaxes(session: aiohttp.ClientSession) -> None:
+    """--outlets: each plug, a distinct device on its own port, cuts and restores its own Bitaxe's power."""
+    async with Fleet(FleetConfig(bitaxes=3, antminers=1, outlets=2, latency_ms=FAST)) as fleet:
+        hosts = fleet.hosts()
+        plugs = [line for line in hosts if line["kind"] == "outlet"]
+        bitaxes = [line["host"] for line in hosts if line["kind"] == "bitaxe"]
+        assert [plug["powers"] for plug in plugs] == bitaxes[:2]
+        assert len({plug["mac"] for plug in plugs}) == 2 and plugs[0]["host"].startswith("127.0.0.1:")
+        outlet = KasaOutlet("127.0.0.1", port=int(plugs[1]["host"].rsplit(":", 1)[1]))
+        try:
+            await outlet.set_on(False)
+            with pytest.raises(aiohttp.ClientError):
+                await _get(session, bitaxes[1], PROBE_PATH["bitaxe"], limit=0.5)
+            assert (await _get(session, bitaxes[0], PROBE_PATH["bitaxe"]))[0] == 200
+            await outlet.set_on(True)
+            assert [rig.powered for rig in fleet.rigs] == [True, True]  # and the Bitaxe boots afresh
+        finally:
+            await outlet.close()
+    assert fleet.rigs == []
+    with pytest.raises(ValueError, match="no more outlets than Bitaxes"):
+        Fleet(FleetConfig(bitaxes=1, outlets=2))
 
 
 def test_steady_fleet_readings_do_not_wander() -> None:
@@ -198,6 +223,16 @@ def test_command_line_prints_and_writes_hosts(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_command_line_refuses_more_outlets_than_bitaxes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An outlet with no Bitaxe to power is a usage error, said before anything starts."""
+    monkeypatch.setattr(sys, "argv", ["fleet", "--bitaxes", "1", "--outlets", "2"])
+    with pytest.raises(SystemExit):
+        main()
+    assert "no more --outlets than --bitaxes" in capsys.readouterr().err
 
 
 # --- what pyasic's detection reads ------------------------------------------------------------

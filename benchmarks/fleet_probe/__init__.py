@@ -17,10 +17,10 @@ import tracemalloc
 from typing import Any
 
 from aiohttp import web
-from homeassistant.components.http import HomeAssistantView
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.http import HomeAssistantView
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
@@ -74,12 +74,13 @@ class Probe:
         self.writes[event.data["entity_id"]] += 1
 
     def coordinators(self) -> list[DataUpdateCoordinator[Any]]:
-        """Return every mining_fleet entry's coordinator."""
+        """Return every mining_fleet coordinator (the watchdog entry holds one per rig)."""
         found = []
         for entry in self.hass.config_entries.async_entries("mining_fleet"):
-            coordinator = getattr(entry, "runtime_data", None)
-            if isinstance(coordinator, DataUpdateCoordinator):
-                found.append(coordinator)
+            held = getattr(entry, "runtime_data", None)
+            for coordinator in held.values() if isinstance(held, dict) else [held]:
+                if isinstance(coordinator, DataUpdateCoordinator):
+                    found.append(coordinator)
         return found
 
     def mark(self) -> None:
