@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from .server import LoopbackServer
+from .server import LoopbackServer, RecentLog
 
 HK3, IMMERSION = "hk3", "immersion"
 # The wire's flags, written out from the spec (not imported from the integration: the simulator
@@ -188,7 +188,7 @@ class AntspaceSimulator(LoopbackServer):
         self.slow_seconds = 0.0
         self.broken = "none"
         self.miner_info_broken = False
-        self.requests: list[str] = []  # every operation received, with its temp argument
+        self.requests: RecentLog[str] = RecentLog()  # every operation received, with its temp argument
         self.loose = loose
 
     def build_app(self) -> web.Application:

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .server import LOOPBACK, LoopbackServer
+from .server import LOOPBACK, LoopbackServer, RecentLog
 
 
 class Fault(enum.StrEnum):
@@ -151,7 +151,7 @@ class AxeOSSimulator(LoopbackServer):
         self.fault = Fault.NONE
         self.hang_seconds = 3600.0
         self.offline_until = 0.0
-        self.requests: list[tuple[str, str, Any]] = []
+        self.requests: RecentLog[tuple[str, str, Any]] = RecentLog()
         # Replace fields of /api/system/info (None removes one): hostile or odd firmware in tests.
         self.overrides: dict[str, Any] = {}
         # A heat spike (a hot room, a blocked fan): added to the ASIC temperature the physics settle on.
@@ -160,8 +160,8 @@ class AxeOSSimulator(LoopbackServer):
         self.on_boot: list[Callable[[], None]] = []
         # Wall-clock times, for benchmarks that compare with Home Assistant's clock: each
         # /api/system/info reply served (with the temperature it reported) and each PATCH that arrived.
-        self.info_served: list[tuple[float, Any]] = []
-        self.patch_arrivals: list[tuple[float, Any]] = []
+        self.info_served: RecentLog[tuple[float, Any]] = RecentLog()
+        self.patch_arrivals: RecentLog[tuple[float, Any]] = RecentLog()
         now = clock()
         self.state = MinerState(
             frequency=self.board.default_frequency,

@@ -21,7 +21,7 @@ import struct
 import time
 from typing import Any
 
-from .server import LOOPBACK
+from .server import LOOPBACK, RecentLog
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "kasa"
 _KEY = 171
@@ -97,10 +97,10 @@ class KasaSimulator:
         self.on_relay = on_relay
         self.port = 0
         self.offline = False
-        self.commands: list[dict[str, Any]] = []
+        self.commands: RecentLog[dict[str, Any]] = RecentLog()
         # Wall-clock arrival of each switching command ("on" / "off"), for benchmarks that compare
         # with Home Assistant's clock.
-        self.command_arrivals: list[tuple[float, str]] = []
+        self.command_arrivals: RecentLog[tuple[float, str]] = RecentLog()
         self._server: asyncio.Server | None = None
         self._discovery: asyncio.DatagramTransport | None = None
         self._connections: set[asyncio.StreamWriter] = set()

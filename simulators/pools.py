@@ -17,7 +17,7 @@ import time
 
 from aiohttp import web
 
-from .server import LoopbackServer
+from .server import LoopbackServer, RecentLog
 
 ADDRESS = "bc1qsimulatedpooladdress000000000000000000"
 TOKEN = "braiins-token"  # noqa: S105 - simulated credentials
@@ -50,7 +50,7 @@ class PoolSimulator(LoopbackServer):
     username: str = F2POOL_USER
     status_override: int | None = None
     malformed: bool = False
-    requests: list[tuple[str, str]] = field(default_factory=list)
+    requests: RecentLog[tuple[str, str]] = field(default_factory=RecentLog)
 
     def __post_init__(self) -> None:
         """Start serving nothing until start()."""

@@ -15,6 +15,27 @@ LOOPBACK = "127.0.0.1"
 NEVER = math.inf
 # How many request starts and finishes a simulator remembers (a long-running fleet must not grow).
 TIMELINE_LENGTH = 10_000
+# How many entries each of a simulator's logs (requests, commands, arrivals) keeps at least.
+LOG_LENGTH = 10_000
+
+
+class RecentLog[T](list[T]):
+    """A list that forgets its oldest entries past `limit` (a demo left running for weeks must not grow).
+
+    It trims in one go when it reaches twice the limit, so appending stays cheap; indexes taken
+    before a trim then point elsewhere, which only a run with more than `limit` entries can see.
+    """
+
+    def __init__(self, limit: int = LOG_LENGTH) -> None:
+        """Start empty."""
+        super().__init__()
+        self.limit = limit
+
+    def append(self, item: T) -> None:
+        """Add an entry; past twice the limit, keep only the newest `limit`."""
+        super().append(item)
+        if len(self) >= 2 * self.limit:
+            del self[: -self.limit]
 
 
 class DeviceDown(Exception):

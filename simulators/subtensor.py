@@ -45,7 +45,7 @@ from aiohttp import web
 
 from custom_components.mining_fleet.logic.auction import encode_bid
 
-from .server import LOOPBACK, LoopbackServer
+from .server import LOOPBACK, LoopbackServer, RecentLog
 
 CHAIN_NAME = "mining_fleet loopback subtensor"
 DEFAULT_START_BLOCK = 7_500_000
@@ -384,7 +384,9 @@ class SubtensorSimulator(LoopbackServer):
         self.chain = chain or FakeChain()
         self.block_ms = block_ms or None
         self.paused = False
-        self.requests: list[tuple[str, str]] = []  # every chain request: method and path with query
+        self.requests: RecentLog[tuple[str, str]] = (
+            RecentLog()
+        )  # every chain request: method and path with query
         self._faults: deque[_Fault] = deque()
         self._new_block = asyncio.Event()
         self._producer: asyncio.Task[None] | None = None

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .server import LOOPBACK, DeviceDown, LoopbackServer
+from .server import LOOPBACK, DeviceDown, LoopbackServer, RecentLog
 
 HASHING = ("mining", "auto-tuning")
 
@@ -157,16 +157,16 @@ class VNishSimulator(LoopbackServer):
             Preset("4000", 4000, 116, status="untuned"),
         ]
         self.state = VNishState(since=clock())
-        self.requests: list[tuple[str, str]] = []
-        self.commands: list[str] = []
+        self.requests: RecentLog[tuple[str, str]] = RecentLog()
+        self.commands: RecentLog[str] = RecentLog()
         # Every preset a client asked for, stored or not: tests check nothing outside the limits arrived.
-        self.presets_received: list[str] = []
+        self.presets_received: RecentLog[str] = RecentLog()
         # Every settings body a client posted, stored or not.
         self.settings_received: list[dict[str, Any]] = []
         # A heat spike (a blocked air intake): added to the chip temperature the preset settles on.
         self.extra_heat_c = 0.0
         # Wall-clock arrival of each command, for benchmarks that compare with Home Assistant's clock.
-        self.command_arrivals: list[tuple[float, str]] = []
+        self.command_arrivals: RecentLog[tuple[float, str]] = RecentLog()
 
     # --- lifecycle -----------------------------------------------------------------
     async def start(self, port: int = 0) -> None:

@@ -29,7 +29,8 @@ from simulators.fleet import (
     parse_latency,
     parse_range,
 )
-from simulators.server import NEVER, DeviceDown
+from simulators.kasa import KasaSimulator, load_fixture
+from simulators.server import LOG_LENGTH, NEVER, DeviceDown, RecentLog
 from simulators.vnish import VNishSimulator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,6 +110,24 @@ async def test_outlets_power_the_first_bitaxes(session: aiohttp.ClientSession) -
     assert fleet.rigs == []
     with pytest.raises(ValueError, match="no more outlets than Bitaxes"):
         Fleet(FleetConfig(bitaxes=1, outlets=2))
+
+
+def test_simulator_logs_forget_their_oldest_entries() -> None:
+    """A log keeps at most twice its limit, then the newest `limit`: a demo left running stays small."""
+    log = RecentLog[int](limit=3)
+    for number in range(5):
+        log.append(number)
+    assert log == [0, 1, 2, 3, 4]
+    log.append(5)
+    assert log == [3, 4, 5]
+    simulators = (AxeOSSimulator("2.15"), VNishSimulator(), KasaSimulator(load_fixture("HS110")))
+    logs = [
+        simulators[0].requests,
+        simulators[0].patch_arrivals,
+        simulators[1].commands,
+        simulators[2].commands,
+    ]
+    assert all(isinstance(each, RecentLog) and each.limit == LOG_LENGTH for each in logs)
 
 
 def test_steady_fleet_readings_do_not_wander() -> None:

@@ -22,8 +22,9 @@ PLATFORM_MODULES = {
 }
 CLIENT_MODULES = {"api", "api.axeos", "api.vnish", "api.http"}
 # The composition roots: the only modules outside a kind that may import kinds (the services
-# reach miners through the fleet registry and watched rigs through the watchdog's).
-ROOTS = {"kinds", "config_flow", "services"}
+# reach miners through the fleet registry and watched rigs through the watchdog's; the repairs
+# platform hands Home Assistant the fix flow of the kind that raised the issue).
+ROOTS = {"kinds", "config_flow", "services", "repairs"}
 ABSOLUTE_PREFIX = "custom_components.mining_fleet."
 
 

@@ -14,6 +14,7 @@ from ..miner.registry import async_reload_miners, chosen_entity_set
 from . import sensor
 from .coordinator import FleetConfigEntry, FleetCoordinator
 from .diagnostics import async_get_diagnostics
+from .large_fleet import async_suggest_essential_only
 
 PLATFORMS = {Platform.SENSOR: sensor.async_setup_entry}
 
@@ -25,6 +26,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: FleetConfigEntry) -> Non
     entry.runtime_data = coordinator
     entry.async_on_unload(coordinator.async_start())
     entry.async_on_unload(entry.add_update_listener(_reload_miners_on_new_entity_set(entry)))
+    entry.async_on_unload(async_suggest_essential_only(hass, entry))
 
 
 def _reload_miners_on_new_entity_set(

@@ -1,0 +1,118 @@
+"""A large fleet that never chose its entity set is offered Essential only, through Home Assistant's repairs."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.mining_fleet.bitaxe.coordinator import BitaxeCoordinator
+from custom_components.mining_fleet.const import DOMAIN
+from custom_components.mining_fleet.fleet import large_fleet
+from custom_components.mining_fleet.vnish.coordinator import VNishCoordinator
+
+from ..conftest import MinerSetup, VNishSetup
+from .test_entity_set import _choose, _farm, _keys
+
+
+def _suggestion(hass: HomeAssistant) -> ir.IssueEntry | None:
+    """Return the repair issue that suggests Essential only, if it is raised."""
+    return ir.async_get(hass).async_get_issue(DOMAIN, large_fleet.ISSUE_LARGE_FLEET)
+
+
+async def _start_fix(hass: HomeAssistant, hass_client: ClientSessionGenerator) -> tuple[Any, dict[str, Any]]:
+    """Open the suggestion's fix flow as the Repairs page does; return the client and the first step."""
+    assert await async_setup_component(hass, "repairs", {})
+    client = await hass_client()
+    reply = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": large_fleet.ISSUE_LARGE_FLEET}
+    )
+    assert reply.status == HTTPStatus.OK
+    return client, await reply.json()
+
+
+@pytest.fixture
+def small_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Call two miners a large fleet, so the tests need not start a hundred."""
+    monkeypatch.setattr(large_fleet, "MINERS_FOR_ESSENTIAL_SUGGESTION", 2)
+
+
+@pytest.mark.usefixtures("small_threshold")
+async def test_the_fix_keeps_every_miner_to_its_essential_entities(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, setup_miner: MinerSetup, setup_vnish: VNishSetup
+) -> None:
+    """Raised for a large fleet that never chose; submitting the fix chooses Essential only and withdraws it."""
+    bitaxe, antminer, fleet = await _farm(hass, setup_miner, setup_vnish)
+    issue = _suggestion(hass)
+    assert issue is not None and issue.is_fixable and issue.severity is ir.IssueSeverity.WARNING
+    assert issue.translation_placeholders == {"miners": "2"}
+
+    client, form = await _start_fix(hass, hass_client)
+    assert (form["type"], form["step_id"]) == ("form", "confirm")
+    assert form["description_placeholders"] == {"miners": "2"}
+    reply = await client.post(f"/api/repairs/issues/fix/{form['flow_id']}", json={})
+    assert (await reply.json())["type"] == "create_entry"
+    await hass.async_block_till_done()
+
+    assert fleet.options == {"entity_set": "essential"}
+    assert _keys(hass, bitaxe) == BitaxeCoordinator.essential_keys
+    assert _keys(hass, antminer) == VNishCoordinator.essential_keys
+    assert _suggestion(hass) is None
+
+
+@pytest.mark.usefixtures("small_threshold")
+async def test_a_choice_made_in_configure_is_never_questioned(
+    hass: HomeAssistant, setup_miner: MinerSetup, setup_vnish: VNishSetup
+) -> None:
+    """Choosing All on purpose withdraws the suggestion, and a miner reloading does not raise it again."""
+    bitaxe, _, fleet = await _farm(hass, setup_miner, setup_vnish)
+    assert _suggestion(hass) is not None
+    await _choose(hass, fleet, "all")
+    assert _suggestion(hass) is None
+    assert await hass.config_entries.async_reload(bitaxe.entry_id)
+    await hass.async_block_till_done()
+    assert _suggestion(hass) is None
+
+
+async def test_no_suggestion_for_a_small_fleet(
+    hass: HomeAssistant, setup_miner: MinerSetup, setup_vnish: VNishSetup
+) -> None:
+    """Below a hundred miners every entity costs little: nothing is suggested."""
+    await _farm(hass, setup_miner, setup_vnish)
+    assert large_fleet.MINERS_FOR_ESSENTIAL_SUGGESTION == 100
+    assert _suggestion(hass) is None
+
+
+@pytest.mark.usefixtures("small_threshold")
+async def test_the_suggestion_goes_with_the_overview(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, setup_miner: MinerSetup, setup_vnish: VNishSetup
+) -> None:
+    """Removing the overview withdraws it; a fix already open then ends saying why, changing nothing."""
+    _, _, fleet = await _farm(hass, setup_miner, setup_vnish)
+    client, form = await _start_fix(hass, hass_client)
+    await hass.config_entries.async_remove(fleet.entry_id)
+    await hass.async_block_till_done()
+    assert _suggestion(hass) is None
+    reply = await client.post(f"/api/repairs/issues/fix/{form['flow_id']}", json={})
+    result = await reply.json()
+    assert (result["type"], result["reason"]) == ("abort", "fleet_overview_removed")
+
+
+@pytest.mark.usefixtures("small_threshold")
+async def test_a_miner_leaving_the_large_fleet_withdraws_it(
+    hass: HomeAssistant, setup_miner: MinerSetup, setup_vnish: VNishSetup
+) -> None:
+    """The fleet shrinks below the size (a miner removed): the suggestion goes; it comes back when it grows."""
+    _, antminer, _ = await _farm(hass, setup_miner, setup_vnish)
+    assert _suggestion(hass) is not None
+    assert await hass.config_entries.async_unload(antminer.entry_id)
+    await hass.async_block_till_done()
+    assert _suggestion(hass) is None
+    assert await hass.config_entries.async_setup(antminer.entry_id)
+    await hass.async_block_till_done()
+    assert _suggestion(hass) is not None
