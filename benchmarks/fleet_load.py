@@ -167,9 +167,10 @@ async def measure(miners: int, window_s: float, settle_s: float, entity_set: str
         folder = Path(scratch)
         config_dir, port = folder / "config", free_port()
         pool = PoolSimulator(workers={f"worker{index}": SimWorker(1.0) for index in range(10)})
-        await pool.start()
-        chain = await start_chain(CHAIN_BLOCK_MS)
+        chain: SubtensorSimulator | None = None
         try:
+            await pool.start()
+            chain = await start_chain(CHAIN_BLOCK_MS)
             async with simulated_fleet(miners, folder) as devices:
                 async with running_home_assistant(
                     config_dir, port, PASSWORD, PROBE_YAML, components=PROBE
@@ -195,12 +196,16 @@ async def measure(miners: int, window_s: float, settle_s: float, entity_set: str
                     refresh = await api.post("/api/fleet_probe/refresh")
                     objects = await api.post("/api/fleet_probe/objects")
         finally:
-            await pool.stop()
-            await chain.stop()
+            try:
+                await pool.stop()
+            finally:
+                if chain is not None:
+                    await chain.stop()
+    # Every simulated device is one in Home Assistant (a plug is its watched rig), plus the pool
+    # account and the auction.
     return {
         "miners": miners,
-        "devices": len(devices)
-        + (2 if miners else 0),  # the plugs are the watched rigs; the pool, the auction
+        "devices": len(devices) + (2 if miners else 0),
         "entries": entries,
         "add_seconds": add_seconds,
         "set_up_seconds": set_up_seconds,

@@ -175,7 +175,7 @@ class Fleet:
 
     def __init__(self, config: FleetConfig) -> None:
         """Plan the fleet; nothing listens until start()."""
-        if config.outlets > config.bitaxes:
+        if not 0 <= config.outlets <= config.bitaxes:
             raise ValueError("every outlet powers a Bitaxe: ask for no more outlets than Bitaxes")
         self.config = config
         self.devices: list[FleetDevice] = []
@@ -350,7 +350,7 @@ def main() -> None:
     """Command-line entry."""
     parser = build_parser()
     args = parser.parse_args()
-    if args.outlets > args.bitaxes:
+    if not 0 <= args.outlets <= args.bitaxes:
         parser.error("every outlet powers a Bitaxe: ask for no more --outlets than --bitaxes")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(config_from_args(args), args.hosts_file))

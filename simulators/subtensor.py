@@ -384,9 +384,8 @@ class SubtensorSimulator(LoopbackServer):
         self.chain = chain or FakeChain()
         self.block_ms = block_ms or None
         self.paused = False
-        self.requests: RecentLog[tuple[str, str]] = (
-            RecentLog()
-        )  # every chain request: method and path with query
+        # Every chain request: method and path with query.
+        self.requests: RecentLog[tuple[str, str]] = RecentLog()
         self._faults: deque[_Fault] = deque()
         self._new_block = asyncio.Event()
         self._producer: asyncio.Task[None] | None = None

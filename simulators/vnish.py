@@ -162,7 +162,7 @@ class VNishSimulator(LoopbackServer):
         # Every preset a client asked for, stored or not: tests check nothing outside the limits arrived.
         self.presets_received: RecentLog[str] = RecentLog()
         # Every settings body a client posted, stored or not.
-        self.settings_received: list[dict[str, Any]] = []
+        self.settings_received: RecentLog[dict[str, Any]] = RecentLog()
         # A heat spike (a blocked air intake): added to the chip temperature the preset settles on.
         self.extra_heat_c = 0.0
         # Wall-clock arrival of each command, for benchmarks that compare with Home Assistant's clock.

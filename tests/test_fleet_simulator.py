@@ -104,7 +104,8 @@ async def test_outlets_power_the_first_bitaxes(session: aiohttp.ClientSession) -
                 await _get(session, bitaxes[1], PROBE_PATH["bitaxe"], limit=0.5)
             assert (await _get(session, bitaxes[0], PROBE_PATH["bitaxe"]))[0] == 200
             await outlet.set_on(True)
-            assert [rig.powered for rig in fleet.rigs] == [True, True]  # and the Bitaxe boots afresh
+            assert [rig.powered for rig in fleet.rigs] == [True, True]
+            assert fleet.rigs[1].miner is not None and fleet.rigs[1].miner.offline_until > 0  # booting
         finally:
             await outlet.close()
     assert fleet.rigs == []

@@ -5,18 +5,22 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntryDisabler
+from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.mining_fleet.bitaxe.coordinator import BitaxeCoordinator
-from custom_components.mining_fleet.const import DOMAIN
+from custom_components.mining_fleet.const import CONF_KIND, DOMAIN, KIND_BITAXE
 from custom_components.mining_fleet.fleet import large_fleet
+from custom_components.mining_fleet.miner.registry import fleet_registry
 from custom_components.mining_fleet.vnish.coordinator import VNishCoordinator
 
-from ..conftest import MinerSetup, VNishSetup
+from ..conftest import MinerSetup, VNishSetup, fleet_entry, set_up_entry
 from .test_entity_set import _choose, _farm, _keys
 
 
@@ -100,19 +104,52 @@ async def test_the_suggestion_goes_with_the_overview(
     assert _suggestion(hass) is None
     reply = await client.post(f"/api/repairs/issues/fix/{form['flow_id']}", json={})
     result = await reply.json()
-    assert (result["type"], result["reason"]) == ("abort", "fleet_overview_removed")
+    assert (result["type"], result["reason"]) == ("abort", "fleet_overview_unavailable")
 
 
 @pytest.mark.usefixtures("small_threshold")
-async def test_a_miner_leaving_the_large_fleet_withdraws_it(
+async def test_a_choice_saved_while_the_fix_is_open_stays(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, setup_miner: MinerSetup, setup_vnish: VNishSetup
+) -> None:
+    """All saved in Configure while the fix waits: submitting the fix changes nothing."""
+    _, _, fleet = await _farm(hass, setup_miner, setup_vnish)
+    client, form = await _start_fix(hass, hass_client)
+    await _choose(hass, fleet, "all")
+    reply = await client.post(f"/api/repairs/issues/fix/{form['flow_id']}", json={})
+    result = await reply.json()
+    assert (result["type"], result["reason"]) == ("abort", "already_chosen")
+    assert fleet.options == {"entity_set": "all"}
+
+
+@pytest.mark.usefixtures("small_threshold")
+async def test_ignore_lasts_through_a_reload_and_ends_with_disabling(
     hass: HomeAssistant, setup_miner: MinerSetup, setup_vnish: VNishSetup
 ) -> None:
-    """The fleet shrinks below the size (a miner removed): the suggestion goes; it comes back when it grows."""
-    _, antminer, _ = await _farm(hass, setup_miner, setup_vnish)
-    assert _suggestion(hass) is not None
-    assert await hass.config_entries.async_unload(antminer.entry_id)
+    """Ignored, it stays ignored when the overview or a miner reloads; disabling the overview withdraws it."""
+    bitaxe, _, fleet = await _farm(hass, setup_miner, setup_vnish)
+    ir.async_ignore_issue(hass, DOMAIN, large_fleet.ISSUE_LARGE_FLEET, True)
+    for entry in (fleet, bitaxe):
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+        issue = _suggestion(hass)
+        assert issue is not None and issue.dismissed_version is not None
+    await hass.config_entries.async_set_disabled_by(fleet.entry_id, ConfigEntryDisabler.USER)
     await hass.async_block_till_done()
     assert _suggestion(hass) is None
-    assert await hass.config_entries.async_setup(antminer.entry_id)
-    await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("small_threshold")
+async def test_the_overview_starting_before_its_miners_suggests_at_once(
+    hass: HomeAssistant, setup_miner: MinerSetup
+) -> None:
+    """At start-up the overview loads before the miners answer: configured miners count, not loaded ones."""
+    _, bitaxe = await setup_miner("2.15")
+    waiting = MockConfigEntry(domain=DOMAIN, data={CONF_KIND: KIND_BITAXE, CONF_HOST: "127.0.0.1:9"})
+    waiting.add_to_hass(hass)  # configured, not set up: as while Home Assistant starts
+    await set_up_entry(hass, fleet_entry())
+    assert len(fleet_registry(hass)) == 1
     assert _suggestion(hass) is not None
+    await hass.config_entries.async_remove(waiting.entry_id)
+    assert await hass.config_entries.async_reload(bitaxe.entry_id)  # the fleet's membership changes
+    await hass.async_block_till_done()
+    assert _suggestion(hass) is None

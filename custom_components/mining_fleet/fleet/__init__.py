@@ -14,7 +14,7 @@ from ..miner.registry import async_reload_miners, chosen_entity_set
 from . import sensor
 from .coordinator import FleetConfigEntry, FleetCoordinator
 from .diagnostics import async_get_diagnostics
-from .large_fleet import async_suggest_essential_only
+from .large_fleet import async_suggest_essential_only, async_withdraw_suggestion
 
 PLATFORMS = {Platform.SENSOR: sensor.async_setup_entry}
 
@@ -47,6 +47,7 @@ def _reload_miners_on_new_entity_set(
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     """Give every miner all its entities back when the overview that kept them essential goes."""
+    async_withdraw_suggestion(hass)
     if chosen_entity_set(entry) == ENTITY_SET_ESSENTIAL:
         async_reload_miners(hass)
 
