@@ -40,6 +40,13 @@ async def _start_fix(hass: HomeAssistant, hass_client: ClientSessionGenerator) -
     return client, await reply.json()
 
 
+async def _submit_fix(client: Any, form: dict[str, Any]) -> tuple[str, str | None]:
+    """Submit the fix's confirm step; return how the flow ended and why."""
+    reply = await client.post(f"/api/repairs/issues/fix/{form['flow_id']}", json={})
+    result = await reply.json()
+    return result["type"], result.get("reason")
+
+
 @pytest.fixture
 def small_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
     """Call two miners a large fleet, so the tests need not start a hundred."""
@@ -59,8 +66,7 @@ async def test_the_fix_keeps_every_miner_to_its_essential_entities(
     client, form = await _start_fix(hass, hass_client)
     assert (form["type"], form["step_id"]) == ("form", "confirm")
     assert form["description_placeholders"] == {"miners": "2"}
-    reply = await client.post(f"/api/repairs/issues/fix/{form['flow_id']}", json={})
-    assert (await reply.json())["type"] == "create_entry"
+    assert await _submit_fix(client, form) == ("create_entry", None)
     await hass.async_block_till_done()
 
     assert fleet.options == {"entity_set": "essential"}
@@ -102,9 +108,7 @@ async def test_the_suggestion_goes_with_the_overview(
     await hass.config_entries.async_remove(fleet.entry_id)
     await hass.async_block_till_done()
     assert _suggestion(hass) is None
-    reply = await client.post(f"/api/repairs/issues/fix/{form['flow_id']}", json={})
-    result = await reply.json()
-    assert (result["type"], result["reason"]) == ("abort", "fleet_overview_unavailable")
+    assert await _submit_fix(client, form) == ("abort", "fleet_overview_unavailable")
 
 
 @pytest.mark.usefixtures("small_threshold")
@@ -115,9 +119,7 @@ async def test_a_choice_saved_while_the_fix_is_open_stays(
     _, _, fleet = await _farm(hass, setup_miner, setup_vnish)
     client, form = await _start_fix(hass, hass_client)
     await _choose(hass, fleet, "all")
-    reply = await client.post(f"/api/repairs/issues/fix/{form['flow_id']}", json={})
-    result = await reply.json()
-    assert (result["type"], result["reason"]) == ("abort", "already_chosen")
+    assert await _submit_fix(client, form) == ("abort", "already_chosen")
     assert fleet.options == {"entity_set": "all"}
 
 
