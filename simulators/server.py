@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import Awaitable, Callable
 import contextlib
 import math
@@ -13,9 +12,7 @@ from aiohttp import web
 LOOPBACK = "127.0.0.1"
 # A reply delay meaning "never answer" (a device that vanished mid-connection).
 NEVER = math.inf
-# How many request starts and finishes a simulator remembers (a long-running fleet must not grow).
-TIMELINE_LENGTH = 10_000
-# How many entries each of a simulator's logs (requests, commands, arrivals) keeps at least.
+# How many entries each of a simulator's logs (requests, commands, arrivals, the timeline) keeps at least.
 LOG_LENGTH = 10_000
 
 
@@ -61,7 +58,7 @@ class LoopbackServer:
         # Device requests being answered now, the most at once, and ("start" | "finish", path) in order.
         self.in_flight = 0
         self.peak_in_flight = 0
-        self.timeline: deque[tuple[str, str]] = deque(maxlen=TIMELINE_LENGTH)
+        self.timeline: RecentLog[tuple[str, str]] = RecentLog()
 
     def build_app(self) -> web.Application:
         """Return the simulator's aiohttp application."""
